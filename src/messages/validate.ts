@@ -7,8 +7,9 @@
 // Beyond JS types, the checks a robot needs: image step/data sizes against the encoding, finite
 // poses and joint positions, unit quaternions, JointState/JointTrajectory array lengths against the
 // names, unique joint names, increasing trajectory times. Velocity and effort may be NaN: drivers
-// mark an unmeasured value that way. Float64MultiArray data must be finite: omniloop sends joint
-// commands in it, and a NaN is never a command.
+// mark an unmeasured value that way. Float64MultiArray data may hold NaN too: it carries metrics
+// ("not measured this tick") as well as commands, and a command's finiteness is checked where it
+// is applied (the safety filter before sending, the actuator on receipt).
 import { MessageError } from "./errors.ts";
 import { bytesPerPixel, encodingHint } from "./encodings.ts";
 import {
@@ -127,7 +128,6 @@ function float64MultiArray(ctx: Ctx, o: Obj): Float64MultiArray {
     return { label: str(ctx, d, "label", p), size: uint32(ctx, d, "size", p), stride: uint32(ctx, d, "stride", p) };
   });
   const data = float64Array(ctx, o, "data", "");
-  allFinite(ctx, data, "data");
   return { layout: { dim, data_offset: uint32(ctx, layout, "data_offset", "layout") }, data };
 }
 

@@ -1,0 +1,96 @@
+// Model-driven episodes in the built-in simulator, in lockstep: the simulator publishes its sensor
+// messages on an in-process bus, the closed loop reads them and publishes commands on the same bus,
+// and the lockstep clock runs the simulator one control period between ticks. The loop cannot tell
+// this from a robot: it sees only topics.
+import { MemoryBus } from "../bus/memory.ts";
+import type { Bus, BusMessageTypes, BusTypeName, Topic } from "../bus/types.ts";
+import { ClosedLoop, type EpisodeResult } from "../loop/closed-loop.ts";
+import { LockstepClock } from "../loop/lockstep-clock.ts";
+import { VirtualTime } from "../loop/time-source.ts";
+import type { Policy } from "../policy/types.ts";
+import { Sim, type SimMessage } from "../../sim/lockstep.ts";
+import type { SimCommand } from "../../sim/commands.ts";
+import type { TaskName } from "../../sim/episode.ts";
+import { TIMEOUT_S } from "../../sim/episode.ts";
+import { Rng } from "../../sim/prng.ts";
+
+export interface SimEpisodeOutcome {
+  seed: number;
+  task: TaskName;
+  command: string;
+  success: boolean;
+  outcome: string;
+  reason: string | null;
+  /** Episode time (s) when the simulator judged it. */
+  duration_s: number;
+  loop: EpisodeResult;
+  droppedFrames: number;
+}
+
+export interface SimLoopOptions {
+  policy: Policy;
+  /** Fraction of camera frames dropped before the loop sees them (seeded per episode). */
+  dropFrames?: number;
+  /** Also give every message to this bus (a recorder, a viewer); the loop's own bus stays private. */
+  tap?: Bus;
+}
+
+/** Runs one model-driven episode of `seed`/`task` in lockstep. */
+export async function runSimEpisode(sim: Sim, seed: number, task: TaskName, o: SimLoopOptions): Promise<SimEpisodeOutcome> {
+  const bus = new MemoryBus();
+  const time = new VirtualTime();
+  const topics = sim.config.topics;
+  const drop = new Rng(seed, `frame-drop:${task}`);
+  let droppedFrames = 0;
+  const publish = (m: SimMessage) => {
+    if (m.topic.name === topics.image.name && o.dropFrames && drop.next() < o.dropFrames) {
+      droppedFrames += 1;
+      return;
+    }
+    bus.publish(m.topic as Topic<BusTypeName>, m.message as BusMessageTypes[BusTypeName]);
+    o.tap?.publish(m.topic as Topic<BusTypeName>, m.message as BusMessageTypes[BusTypeName]);
+  };
+  // Commands the loop publishes between two ticks go to the simulator at the next one.
+  const inbox: SimCommand[] = [];
+  const subs = [
+    bus.subscribe(topics.forward).subscribe((message) => inbox.push({ type: "std_msgs/msg/Float64MultiArray", message })),
+    bus.subscribe(topics.trajectory).subscribe((message) => inbox.push({ type: "trajectory_msgs/msg/JointTrajectory", message })),
+    bus.subscribe(topics.estop).subscribe((message) => inbox.push({ type: "std_msgs/msg/Bool", message })),
+  ];
+  let judged = sim.reset(seed, task);
+  const clock = new LockstepClock({
+    rateHz: sim.config.controlRateHz,
+    time,
+    advance: () => {
+      judged = sim.step(inbox.splice(0));
+      judged.messages.forEach(publish);
+      if (judged.ended) loop.stop(); // the world has judged: no more ticks
+    },
+  });
+  const loop = new ClosedLoop({ policy: o.policy, bus, clock, time, publishTokens: Boolean(o.tap) });
+  if (o.tap) {
+    for (const t of [loop.topicsInUse.observation, loop.topicsInUse.prediction]) {
+      bus.subscribe(t).subscribe((m) => o.tap!.publish(t, m));
+    }
+  }
+  judged.messages.forEach(publish);
+  const command = judged.status.command;
+  const maxTicks = Math.ceil(TIMEOUT_S[task] * sim.config.controlRateHz) + 1;
+  const result = await loop.runEpisode(command, { maxTicks });
+  // The model may say "done" before the simulator's verdict: the world decides, at that moment.
+  const status = judged.status;
+  await loop.close();
+  for (const s of subs) s.unsubscribe();
+  await bus.close();
+  return {
+    seed,
+    task,
+    command,
+    success: status.outcome === "success",
+    outcome: status.outcome ?? (result.end === "model_done" ? "said_done_early" : "timeout"),
+    reason: status.reason,
+    duration_s: status.time,
+    loop: result,
+    droppedFrames,
+  };
+}

@@ -1,0 +1,117 @@
+// The closed loop against a scripted robot on the in-process bus, in lockstep, with the tiny test
+// model (random weights: its actions mean nothing, but they are real model outputs going through the
+// real loop). Checks the loop's contract, not task success: commands flow, e-stop holds within one
+// tick, stale inputs hold with their reason, overruns are counted without drift, a failing policy holds.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { MemoryBus } from "../../src/bus/memory.ts";
+import { ClosedLoop } from "../../src/loop/closed-loop.ts";
+import { LockstepClock } from "../../src/loop/lockstep-clock.ts";
+import { VirtualTime } from "../../src/loop/time-source.ts";
+import { DEFAULT_LOOP_TOPICS as T } from "../../src/loop/topics.ts";
+import { OnnxPolicy } from "../../src/policy/onnx-policy.ts";
+import type { Policy } from "../../src/policy/types.ts";
+import { boolMsg, detection3DArray, image, jointState } from "../../src/messages/make.ts";
+import type { Float64MultiArray } from "../../src/messages/types.ts";
+
+const policy = await OnnxPolicy.load({ card: "test/fixtures/models/tiny/card.json", model: "test/fixtures/models/tiny/model.onnx", provider: "cpu" });
+const frame = image({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(128) });
+const detections = detection3DArray([], { frame_id: "table" });
+
+interface Script {
+  /** Sensors the robot stops publishing from this tick on. */
+  silentFrom?: Partial<Record<"image" | "joints", number>>;
+  estopAt?: number;
+  /** Virtual time (ns) the policy step "takes" at these ticks (an overrun). */
+  slowAt?: Record<number, bigint>;
+  failAt?: number[];
+  /** From this policy step on, the model "says" this text then EOS (one token per step). */
+  sayFrom?: { step: number; text: string };
+}
+
+/** A robot that publishes its sensors every tick and records the commands it receives. */
+async function run(script: Script, ticks = 12) {
+  const bus = new MemoryBus();
+  const time = new VirtualTime();
+  const commands: Float64MultiArray[] = [];
+  bus.subscribe(T.forward).subscribe((m) => commands.push(m));
+  let k = 0;
+  const publishSensors = () => {
+    if (k < (script.silentFrom?.image ?? Infinity)) bus.publish(T.image, frame);
+    bus.publish(T.detections, detections);
+    if (k < (script.silentFrom?.joints ?? Infinity)) bus.publish(T.joints, jointState({ name: ["shoulder", "elbow", "lift", "wrist"], position: [0.1, -0.2, 0.05, 0] }));
+    if (k === script.estopAt) bus.publish(T.estop, boolMsg(true));
+  };
+  const clock = new LockstepClock({ rateHz: 10, time, advance: () => ((k += 1), publishSensors()) });
+  let stepCount = 0;
+  const wrapped: Policy = {
+    card: policy.card,
+    provider: policy.provider,
+    start: (p) => policy.start(p),
+    rollout: (t, h) => policy.rollout(t, h),
+    close: async () => {},
+    async step(token) {
+      const n = stepCount++;
+      if (script.failAt?.includes(n)) throw new Error("server gone");
+      const out = await policy.step(token);
+      const slow = script.slowAt?.[n];
+      if (slow) time.advance(slow);
+      // Random weights would babble: the test decides what the model says (PAD = nothing).
+      const { PAD, EOS } = policy.card.tokenizer.special;
+      const words = script.sayFrom ? [...Buffer.from(script.sayFrom.text), EOS] : [];
+      const i = script.sayFrom ? n - script.sayFrom.step : -1;
+      out.columns.text!.origin = "predicted";
+      out.columns.text!.data[0] = i >= 0 && i < words.length ? words[i]! : PAD;
+      return out;
+    },
+  };
+  const loop = new ClosedLoop({ policy: wrapped, bus, clock, time, defaultMaxVelocity: 10 });
+  publishSensors();
+  const result = await loop.runEpisode("touch the red block", { maxTicks: ticks });
+  await loop.close();
+  return { result, commands, clock: clock.stats(), loop };
+}
+
+test("every tick with fresh inputs drives a command from the model", async () => {
+  const { result, commands } = await run({});
+  assert.equal(result.ticks, 12);
+  assert.deepEqual(result.holds, {});
+  assert.equal(commands.length, 12);
+  assert.ok(commands.every((c) => c.data.length === 4 && c.data.every(Number.isFinite)));
+  assert.equal(result.stepMs.length, 12);
+});
+
+test("an e-stop holds from the very next tick, with the reason", async () => {
+  const { result, commands } = await run({ estopAt: 4 });
+  assert.equal(result.holds.estop, 12 - 4); // ticks 4..11 all held
+  const held = commands.slice(4);
+  assert.ok(held.every((c) => c.data.every((v, i) => v === commands[3]!.data[i])), "held commands repeat the last safe one");
+});
+
+test("an input silent beyond its bound is filled in briefly, then holds as stale_input", async () => {
+  const { result } = await run({ silentFrom: { image: 3 } });
+  // image stale from tick 4 (1.5 periods), filled for 3 ticks (4,5,6), held from tick 7 on
+  assert.equal(result.holds.stale_input, 12 - 7);
+});
+
+test("overruns skip deadlines instead of bunching, and each skip is counted", async () => {
+  const MS = 1_000_000n;
+  const { result, clock } = await run({ slowAt: { 2: 250n * MS, 6: 120n * MS } });
+  assert.equal(clock.missed, 2 + 1);
+  assert.equal(result.holds.deadline_miss, 2);
+});
+
+test("a failing policy step holds that tick as policy_unavailable, and the loop goes on", async () => {
+  const { result, loop } = await run({ failAt: [5, 6] });
+  assert.equal(result.holds.policy_unavailable, 2);
+  assert.equal(result.ticks, 12);
+  assert.equal(loop.policyErrors, 2);
+  assert.equal(loop.lastPolicyError, "server gone");
+});
+
+test("the model's words are published and done + EOS ends the episode", async () => {
+  const { result } = await run({ sayFrom: { step: 4, text: "done" } });
+  assert.equal(result.end, "model_done");
+  assert.deepEqual(result.said, ["done"]);
+  assert.equal(result.ticks, 5); // ticks 0..4; the prediction after tick 4 started the words
+});
