@@ -36,7 +36,6 @@ export class OnnxPolicy implements Policy {
   private readonly cache: KvCache;
   private readonly packer: Packer;
   private readonly outputNames: string[];
-  private position = 0;
 
   private constructor(card: ModelCard, modelPath: string, session: ort.InferenceSession, provider: ProviderName) {
     this.card = card;
@@ -78,28 +77,27 @@ export class OnnxPolicy implements Policy {
   async start(prefix: readonly Omnitoken[]): Promise<Omnitoken> {
     if (prefix.length === 0) throw new RangeError("policy start: the command prefix is empty (expected at least BOS … SEP)");
     this.cache.reset();
-    this.position = 0;
-    const out = await this.run(packWindow(this.card, prefix, 0), prefix);
+    const out = await this.run(packWindow(this.card, prefix, prefix[0]!.step), prefix);
     this.cache.pinPrefix();
     return out[out.length - 1]!;
   }
 
   async step(token: Omnitoken): Promise<Omnitoken> {
-    return (await this.run(this.packer.packToken(token, this.position), [token]))[0]!;
+    // The position is the token's step in its episode (as in training), so a tick the loop did not
+    // feed (async mode) leaves a gap in positions rather than compressing time.
+    return (await this.run(this.packer.packToken(token, token.step), [token]))[0]!;
   }
 
   async rollout(token: Omnitoken, horizon: number): Promise<Omnitoken[]> {
     if (!Number.isInteger(horizon) || horizon < 1) throw new RangeError(`rollout horizon: expected a positive integer, got ${horizon}`);
     const first = await this.step(token);
     const mark = this.cache.snapshot();
-    const position = this.position;
     const out = [first];
     try {
       // A prediction goes back in as it is: same schema, its columns' origin "predicted".
       for (let h = 1; h < horizon; h++) out.push(await this.step(out[h - 1]!));
     } finally {
       this.cache.restore(mark); // predictions fed back are scratch: the context keeps real observations
-      this.position = position;
     }
     return out;
   }
@@ -114,7 +112,6 @@ export class OnnxPolicy implements Policy {
     await this.cache.reserve(T);
     const outputs = await this.session.run({ ...toOrt(feeds), ...this.cache.feeds() });
     this.cache.update(outputs, T);
-    this.position += T;
     const host: Record<string, Tensor> = {};
     for (const name of this.outputNames) {
       const t = outputs[name] as ort.Tensor;
@@ -156,7 +153,6 @@ export class OnnxPolicy implements Policy {
     await this.start([textToken(this.card, BOS, 0, stamp), textToken(this.card, SEP, 1, stamp)]);
     for (let i = 0; i < runs; i++) await this.step(absentToken(this.card, 2 + i, stamp));
     this.cache.reset();
-    this.position = 0;
   }
 }
 
