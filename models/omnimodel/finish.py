@@ -1,0 +1,73 @@
+"""The end of a run: the loss plot, model.onnx + card.json + parity.json, and the training report."""
+from __future__ import annotations
+
+import copy
+import os
+import shlex
+import sys
+
+import torch
+
+from .data import Dataset
+from .export import write_export
+from .model import OmniModel, count_params
+from .report import last, plot, read_metrics, write_report
+
+
+def _reproducible(argv: list[str]) -> list[str]:
+    """The command line minus what only steered this session (--resume, --stop-at N)."""
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--resume" or a.startswith("--stop-at="):
+            continue
+        elif a == "--stop-at":
+            skip = True
+        else:
+            out.append(a)
+    return out
+
+
+def finish(args, argv, ds: Dataset, model: OmniModel, phases, total: int, wall: float, tokens_seen: int,
+           world: int, device: torch.device) -> None:
+    """Loss plot, ONNX + card + parity vectors, and the training report."""
+    say = (lambda msg: print(msg, file=sys.stderr, flush=True)) if not args.quiet else (lambda msg: None)
+    out = args.out
+    metrics_path = os.path.join(out, "metrics.jsonl")
+    name = args.name or f"omniloop-{os.path.basename(os.path.abspath(out))}"
+    plotted = plot(metrics_path, os.path.join(out, "loss.png"), f"{name}: loss per column")
+    if not plotted:
+        say("warning: python3-matplotlib is not installed; no loss.png")
+    rows = read_metrics(metrics_path)
+    final = {"train": last(rows, "train"), "val": last(rows, "val")}
+    runner = "/usr/bin/python3" if world == 1 else f"/usr/bin/python3 -m torch.distributed.run --nproc_per_node {world}"
+    command = shlex.join(runner.split() + ["models/train.py"] + _reproducible(argv))
+    train_eps, val_eps = ds.split("train"), ds.split("val")
+    cfg = model.cfg
+    onnx_bytes = 0
+    if not args.no_export:
+        cpu = copy.deepcopy(model).cpu().float().eval()
+        metrics = {f"val_loss_{k}": v for k, v in final["val"].items()}
+        metrics.update({f"train_loss_{k}": v for k, v in final["train"].items()})
+        training = {"data": args.data, "episodes": len(train_eps), "steps": total, "command": command,
+                    "val_episodes": len(val_eps), "seed": args.seed, "phases": args.phases or f"all:{total}",
+                    "action_target": args.action_target, "wall_s": round(wall, 1), "torch": torch.__version__}
+        write_export(cpu, out, ds.card, name, training=training, metrics=metrics,
+                     description=f"omnitoken transformer trained by models/train.py on {args.data}", seed=args.seed)
+        onnx_bytes = os.path.getsize(os.path.join(out, "model.onnx"))
+        say(f"exported {out}/model.onnx ({onnx_bytes / 1e6:.2f} MB), card.json, parity.json")
+    report = {
+        "name": name, "command": command, "plot": plotted, "final": final,
+        "data": {"dir": args.data, "train_episodes": len(train_eps), "val_episodes": len(val_eps),
+                 "tokens": int(sum(e.length for e in ds.episodes)),
+                 "tasks": sorted({e.task for e in ds.episodes})},
+        "model": {"params": count_params(model), "blocks": cfg.blocks, "d_model": cfg.d_model, "layers": cfg.layers,
+                  "heads": cfg.heads, "context_length": cfg.context_length, "onnx_bytes": onnx_bytes},
+        "training": {"steps": total, "phases": [(p[0], p[2]) for p in phases], "batch_size": args.batch_size,
+                     "world_size": world, "lr": args.lr, "seed": args.seed, "device": str(device),
+                     "threads": torch.get_num_threads(), "torch": torch.__version__, "wall_s": wall,
+                     "tokens_seen": tokens_seen, "action_target": args.action_target},
+    }
+    write_report(out, report)
+    say(f"report {out}/REPORT.md; final val " + " ".join(f"{k} {v:.4f}" for k, v in final["val"].items()))

@@ -1,0 +1,55 @@
+"""Next-token losses, one per column, each averaged over the positions whose next token has that
+column present (absent columns carry no loss).
+
+text: cross-entropy over the vocabulary. pixels: squared error of the sigmoid output.
+objects: per row, BCE on the presence logit; for rows that are present, BCE on the class one-hot
+and squared error of the sigmoid coords and score (an empty row's fields are zeros by convention,
+nothing to learn). action: squared error of the tanh output (normalised joints in [-1, 1]).
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from .model import activate
+from .schema import Column
+
+
+def _masked_mean(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
+    # Sum / count, with count >= 1 so an all-masked batch gives 0 (and a zero gradient), not NaN.
+    return (x * m).sum() / m.sum().clamp(min=1.0)
+
+
+def column_loss(col: Column, raw: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """raw: the head's output [B, T, out]; target [B, T] ids or [B, T, W]; mask [B, T] -> scalar."""
+    if col.kind == "text":
+        ce = F.cross_entropy(raw.reshape(-1, raw.shape[-1]).float(), target.reshape(-1), reduction="none")
+        return _masked_mean(ce.view_as(mask), mask)
+    if col.kind == "objects":
+        return _objects_loss(col, raw, target, mask)
+    err = (activate(col, raw.float()) - target) ** 2  # [B, T, W]
+    return _masked_mean(err.mean(-1), mask)
+
+
+def _objects_loss(col: Column, raw: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    B, T = mask.shape
+    r = raw.float().view(B, T, col.max_objects, col.row_width)  # [B, T, K, F]
+    y = target.view(B, T, col.max_objects, col.row_width)
+    cls = slice(1, 1 + col.classes)
+    presence = F.binary_cross_entropy_with_logits(r[..., 0], y[..., 0], reduction="none")  # [B, T, K]
+    classes = F.binary_cross_entropy_with_logits(r[..., cls], y[..., cls], reduction="none").mean(-1)
+    fields = (torch.sigmoid(r[..., 1 + col.classes:]) - y[..., 1 + col.classes:]) ** 2  # coords + score
+    rows = (y[..., 0] > 0.5).float() * mask[..., None]  # [B, T, K]
+    return (_masked_mean(presence.mean(-1), mask)
+            + _masked_mean(classes + fields.mean(-1), rows))
+
+
+def losses(columns: list[Column], out: dict[str, torch.Tensor], batch: dict,
+           only: frozenset[str] | None = None) -> dict[str, torch.Tensor]:
+    """Per-column loss for every column with a head output (and in `only`, when given)."""
+    res = {}
+    for i, col in enumerate(columns):
+        if col.name not in out or (only is not None and col.name not in only):
+            continue
+        res[col.name] = column_loss(col, out[col.name], batch["targets"][col.name], batch["tmask"][..., i])
+    return res

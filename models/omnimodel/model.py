@@ -1,0 +1,222 @@
+"""The omnitoken transformer (seed 000, DESIGN §3), top to bottom:
+
+separated first layer (each column -> its own block, plus a free block that sees every column)
+-> causal pre-norm transformer decoder with rotary positions (the shared middle)
+-> separated heads (each column's head reads its own block of the last layer and the free block).
+
+Shapes: B batch, T new tokens, S cached tokens, H heads, D head_dim, d = sum of blocks.
+Only plain ops (MatMul, Softmax, LayerNorm, Gather, Concat, Where) so the ONNX graph suits the
+CPU and WebGPU providers.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .config import FREE, ModelConfig
+from .schema import Column
+
+MASKED = -1e9  # attention score of a future key; finite so no row is ever NaN
+
+
+# ---- positions --------------------------------------------------------------------------------
+
+class Rotary(nn.Module):
+    """Rotary embedding driven by the `position` input, so the runtime can slide its window
+    (drop old cache entries, keep the command prefix) without re-encoding the cache."""
+
+    def __init__(self, head_dim: int, base: float):
+        super().__init__()
+        inv = 1.0 / (base ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim))
+        self.register_buffer("inv_freq", inv, persistent=False)  # [D/2]
+
+    def forward(self, position: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        ang = position.to(torch.float32)[..., None] * self.inv_freq  # [B, T, D/2]
+        ang = torch.cat([ang, ang], dim=-1)[:, None]  # [B, 1, T, D]
+        return ang.cos(), ang.sin()
+
+
+def rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    half = x.shape[-1] // 2
+    x1, x2 = x[..., :half], x[..., half:]
+    return x * cos + torch.cat([-x2, x1], dim=-1) * sin  # [B, H, T, D]
+
+
+# ---- the separated first layer ----------------------------------------------------------------
+
+def _encoder(col: Column, width: int, bias: bool = True) -> nn.Module:
+    if col.kind == "text":
+        return nn.Embedding(col.vocab, width)
+    return nn.Linear(col.width, width, bias=bias)
+
+
+class SeparatedInput(nn.Module):
+    """Column c's input reaches block c (and the free block) only. An absent column (present=0)
+    contributes a learned "absent" vector instead of its encoding, to its block and to the free block."""
+
+    def __init__(self, columns: list[Column], blocks: dict[str, int]):
+        super().__init__()
+        self.columns = columns
+        nf = blocks[FREE]
+        self.enc = nn.ModuleDict({c.name: _encoder(c, blocks[c.name]) for c in columns})
+        self.absent = nn.ParameterDict({c.name: nn.Parameter(0.02 * torch.randn(blocks[c.name])) for c in columns})
+        self.free_enc = nn.ModuleDict({c.name: _encoder(c, nf, bias=False) for c in columns})
+        self.free_absent = nn.ParameterDict({c.name: nn.Parameter(0.02 * torch.randn(nf)) for c in columns})
+        self.free_bias = nn.Parameter(torch.zeros(nf))
+        for m in list(self.enc.values()) + list(self.free_enc.values()):
+            if isinstance(m, nn.Embedding):
+                nn.init.normal_(m.weight, std=0.5)
+
+    def forward(self, inputs: dict[str, torch.Tensor], present: torch.Tensor,
+                active: frozenset[str] | None = None) -> torch.Tensor:
+        """inputs: by column name, [B, T] ids or [B, T, W]; present [B, T, C] -> [B, T, d].
+        `active` (training only) names the columns that may be present; the others are known to be
+        absent, so their encoders are not run and get no gradient at all."""
+        blocks: list[torch.Tensor] = []
+        free = self.free_bias
+        for i, col in enumerate(self.columns):
+            here = present[..., i:i + 1] > 0.5  # [B, T, 1]
+            absent, free_absent = self.absent[col.name], self.free_absent[col.name]
+            if active is not None and col.name not in active:
+                blocks.append(absent.expand(*present.shape[:2], -1))
+                free = free + free_absent
+                continue
+            x = inputs[col.name]
+            # where(), not a product: an absent cell's content (zeros, stale data, NaN) never leaks.
+            blocks.append(torch.where(here, self.enc[col.name](x), absent))  # [B, T, N_c]
+            free = free + torch.where(here, self.free_enc[col.name](x), free_absent)  # [B, T, N_free]
+        blocks.append(free.expand(*present.shape[:2], -1))
+        return torch.cat(blocks, dim=-1)  # [B, T, d]
+
+
+# ---- the shared middle ------------------------------------------------------------------------
+
+class Attention(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        d = cfg.d_model
+        self.heads, self.head_dim = cfg.heads, cfg.head_dim
+        self.qkv = nn.Linear(d, 3 * d)
+        self.proj = nn.Linear(d, d)
+        self.drop = nn.Dropout(cfg.dropout)
+
+    def forward(self, x, cos, sin, past_k, past_v):
+        b = x.shape[0]
+        q, k, v = self.qkv(x).chunk(3, dim=-1)  # 3 x [B, T, d]
+        q, k, v = (t.reshape(b, -1, self.heads, self.head_dim).transpose(1, 2) for t in (q, k, v))  # [B, H, T, D]
+        q, k = rotate(q, cos, sin), rotate(k, cos, sin)
+        if past_k is not None:
+            k = torch.cat([past_k, k], dim=2)  # [B, H, S+T, D]
+            v = torch.cat([past_v, v], dim=2)
+        t_new, t_all = q.shape[2], k.shape[2]
+        # Query i is token S+i of the sequence; it sees keys 0..S+i (cache order is time order).
+        q_idx = torch.arange(t_new, device=x.device) + (t_all - t_new)  # [T]
+        k_idx = torch.arange(t_all, device=x.device)  # [S+T]
+        allowed = k_idx[None, :] <= q_idx[:, None]  # [T, S+T]
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(self.head_dim))  # [B, H, T, S+T]
+        att = torch.where(allowed, att, torch.full_like(att, MASKED))
+        att = self.drop(F.softmax(att, dim=-1))
+        y = (att @ v).transpose(1, 2).reshape(b, -1, self.heads * self.head_dim)  # [B, T, d]
+        return self.proj(y), k, v
+
+
+class Block(nn.Module):
+    """Pre-norm decoder block."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        d = cfg.d_model
+        self.ln1 = nn.LayerNorm(d)
+        self.attn = Attention(cfg)
+        self.ln2 = nn.LayerNorm(d)
+        self.mlp = nn.Sequential(nn.Linear(d, cfg.mlp_ratio * d), nn.GELU(), nn.Linear(cfg.mlp_ratio * d, d),
+                                 nn.Dropout(cfg.dropout))
+
+    def forward(self, x, cos, sin, past_k=None, past_v=None):
+        a, k, v = self.attn(self.ln1(x), cos, sin, past_k, past_v)
+        x = x + a
+        x = x + self.mlp(self.ln2(x))
+        return x, k, v
+
+
+# ---- separated heads --------------------------------------------------------------------------
+
+class Head(nn.Module):
+    """Reads only its column's block and the free block of the last layer, each normalised on its own
+    (a LayerNorm over all of d would let every block's statistics into every head)."""
+
+    def __init__(self, col: Column, own: int, free: int):
+        super().__init__()
+        self.norm, self.free_norm = nn.LayerNorm(own), nn.LayerNorm(free)
+        self.out = nn.Linear(own + free, col.out_width)
+
+    def forward(self, own: torch.Tensor, free: torch.Tensor) -> torch.Tensor:
+        return self.out(torch.cat([self.norm(own), self.free_norm(free)], dim=-1))  # raw: logits / pre-activation
+
+
+def activate(col: Column, raw: torch.Tensor) -> torch.Tensor:
+    """The head's output as the ONNX graph gives it: text logits (softmax is the sampler's), pixels
+    and every object field in [0,1] (sigmoid; object presence is a probability), action in [-1,1]
+    (tanh: linear near 0, bounded to the card's normalised joint range)."""
+    if col.kind == "text":
+        return raw
+    if col.kind == "action":
+        return torch.tanh(raw)
+    return torch.sigmoid(raw)
+
+
+# ---- the model --------------------------------------------------------------------------------
+
+class OmniModel(nn.Module):
+    def __init__(self, columns: list[Column], cfg: ModelConfig):
+        super().__init__()
+        cfg.validate(columns)
+        self.columns, self.cfg = columns, cfg
+        self.input = SeparatedInput(columns, cfg.blocks)
+        self.rotary = Rotary(cfg.head_dim, cfg.rope_base)
+        self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.layers)])
+        self.slices: dict[str, tuple[int, int]] = {}
+        at = 0
+        for name in [c.name for c in columns] + [FREE]:
+            self.slices[name] = (at, at + cfg.blocks[name])
+            at += cfg.blocks[name]
+        self.heads = nn.ModuleDict({c.name: Head(c, cfg.blocks[c.name], cfg.blocks[FREE]) for c in columns})
+        # The first layer keeps PyTorch's fan-in init: it keeps every block at a similar scale
+        # whatever its column's width (7 joints or 3072 pixels).
+        self.blocks.apply(_init)
+        self.heads.apply(_init)
+
+    def block(self, h: torch.Tensor, name: str) -> torch.Tensor:
+        a, b = self.slices[name]
+        return h[..., a:b]
+
+    def forward(self, inputs: dict[str, torch.Tensor], present: torch.Tensor, position: torch.Tensor,
+                past: list[tuple[torch.Tensor, torch.Tensor]] | None = None,
+                active: frozenset[str] | None = None, heads: frozenset[str] | None = None):
+        """-> (raw head outputs by column name, [(key, value)] per layer, each [B, H, S+T, D]).
+        `active`: columns that may be present (None: all); `heads`: columns whose head to run."""
+        x = self.input(inputs, present, active)  # [B, T, d]
+        cos, sin = self.rotary(position)
+        presents = []
+        for i, blk in enumerate(self.blocks):
+            pk, pv = past[i] if past is not None else (None, None)
+            x, k, v = blk(x, cos, sin, pk, pv)
+            presents.append((k, v))
+        free = self.block(x, FREE)
+        out = {c.name: self.heads[c.name](self.block(x, c.name), free)
+               for c in self.columns if heads is None or c.name in heads}
+        return out, presents
+
+
+def _init(m: nn.Module) -> None:
+    if isinstance(m, nn.Linear) and m.weight.shape[1] > 0:
+        nn.init.normal_(m.weight, std=min(0.02, 1.0 / math.sqrt(m.weight.shape[1])))
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
+
+
+def count_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
