@@ -11,6 +11,7 @@ import type { Omnitoken, Stamp } from "../omnitoken/types.ts";
 import { actionToCommand, denormaliseAction, normaliseAction } from "../encoders/command.ts";
 import { float64MultiArray, stringMsg } from "../messages/make.ts";
 import type { Policy } from "../policy/types.ts";
+import { Chunker } from "./chunker.ts";
 import { Composer, type ComposerOptions } from "./composer.ts";
 import type { TickSource } from "./lockstep-clock.ts";
 import { SafetyFilter, type HoldReason, type SafetyCounts } from "./safety.ts";
@@ -31,6 +32,9 @@ export interface LoopOptions {
   publishTokens?: boolean;
   /** Most text tokens the model may emit in one utterance before the loop stops listening. */
   maxUtterance?: number;
+  /** Asynchronous mode: act from rolled-out chunks of this many predictions while the next
+   * chunk is computed (for models slower than the control rate). Absent: one step per tick. */
+  chunkHorizon?: number;
 }
 
 export type EpisodeEnd = "model_done" | "timeout" | "stopped";
@@ -57,6 +61,8 @@ export class ClosedLoop {
   private readonly tokenizer: ByteTokenizer;
   private readonly columns: string[];
   private readonly subs: Subscription[] = [];
+  /** Present in asynchronous (chunk) mode. */
+  readonly chunker: Chunker | null;
   private estop = false;
   private stopRequested = false;
   /** Messages that failed to encode: counted and dropped, never crash the loop. */
@@ -80,6 +86,7 @@ export class ClosedLoop {
       defaultMaxVelocity: options.defaultMaxVelocity ?? Infinity,
     });
     this.tokenizer = new ByteTokenizer(this.card.tokenizer);
+    this.chunker = options.chunkHorizon ? new Chunker(options.policy, options.chunkHorizon) : null;
     this.columns = this.card.columns.filter((c) => c.kind !== "text").map((c) => c.name);
     const now = () => options.time.now();
     const t = this.topics;
@@ -108,6 +115,7 @@ export class ClosedLoop {
   /** Run one episode of `command` until the model says it is done, `maxTicks`, or stop(). */
   async runEpisode(command: string, options: { maxTicks: number; stamp?: (tick: number) => Stamp }): Promise<EpisodeResult> {
     this.composer.reset();
+    this.chunker?.reset();
     this.stopRequested = false;
     const stampOf = options.stamp ?? ((k: number) => stampFromNs(BigInt(k) * this.o.clock.periodNs));
     const prefix = this.tokenizer.command(command).map((id, i) => textToken(this.card, id, i, stampOf(0)));
@@ -148,8 +156,15 @@ export class ClosedLoop {
         if (this.o.publishTokens) this.o.bus.publish(this.topics.observation, composed.token);
         const t0 = performance.now();
         try {
-          prediction = await this.o.policy.step(composed.token);
-          stepped = true;
+          if (this.chunker) {
+            const planned = this.chunker.act(k, composed.token);
+            if (planned) prediction = planned;
+            else reasons.push("policy_unavailable"); // the first chunk is not back yet, or ran out
+            stepped = planned !== null;
+          } else {
+            prediction = await this.o.policy.step(composed.token);
+            stepped = true;
+          }
         } catch (err) {
           // A policy that fails (remote server gone, deadline passed) holds the robot this tick;
           // the remote policy re-prefills its session itself when the server is back.
@@ -172,7 +187,7 @@ export class ClosedLoop {
       step += 1;
       result.ticks += 1;
       // 4. the model speaks: feed its words back until EOS
-      if (stepped && this.speaking(prediction)) {
+      if (stepped && this.speaking(prediction) && !this.chunker) {
         const spoken = await this.listen(prediction, step, stamp).catch((err: unknown) => {
           // The policy failed mid-utterance: the words are lost, the next tick holds if it is still gone.
           this.policyErrors += 1;
@@ -198,6 +213,7 @@ export class ClosedLoop {
       }
       if (result.ticks >= options.maxTicks) break;
     }
+    await this.chunker?.settle();
     this.columns.forEach((c, i) => (result.surprise[c] = counts[i]! ? sums[i]! / counts[i]! : NaN));
     return result;
   }

@@ -30,7 +30,7 @@ interface Script {
 }
 
 /** A robot that publishes its sensors every tick and records the commands it receives. */
-async function run(script: Script, ticks = 12) {
+async function run(script: Script, ticks = 12, loopOptions: { chunkHorizon?: number; tickDelayMs?: number } = {}) {
   const bus = new MemoryBus();
   const time = new VirtualTime();
   const commands: Float64MultiArray[] = [];
@@ -42,7 +42,16 @@ async function run(script: Script, ticks = 12) {
     if (k < (script.silentFrom?.joints ?? Infinity)) bus.publish(T.joints, jointState({ name: ["shoulder", "elbow", "lift", "wrist"], position: [0.1, -0.2, 0.05, 0] }));
     if (k === script.estopAt) bus.publish(T.estop, boolMsg(true));
   };
-  const clock = new LockstepClock({ rateHz: 10, time, advance: () => ((k += 1), publishSensors()) });
+  const clock = new LockstepClock({
+    rateHz: 10,
+    time,
+    advance: async () => {
+      // Real time between ticks, as a robot's period would give (lets async rollouts finish).
+      if (loopOptions.tickDelayMs) await new Promise((r) => setTimeout(r, loopOptions.tickDelayMs));
+      k += 1;
+      publishSensors();
+    },
+  });
   let stepCount = 0;
   const wrapped: Policy = {
     card: policy.card,
@@ -65,7 +74,7 @@ async function run(script: Script, ticks = 12) {
       return out;
     },
   };
-  const loop = new ClosedLoop({ policy: wrapped, bus, clock, time, defaultMaxVelocity: 10 });
+  const loop = new ClosedLoop({ policy: wrapped, bus, clock, time, defaultMaxVelocity: 10, ...(loopOptions.chunkHorizon ? { chunkHorizon: loopOptions.chunkHorizon } : {}) });
   publishSensors();
   const result = await loop.runEpisode("touch the red block", { maxTicks: ticks });
   await loop.close();
@@ -114,4 +123,16 @@ test("the model's words are published and done + EOS ends the episode", async ()
   assert.equal(result.end, "model_done");
   assert.deepEqual(result.said, ["done"]);
   assert.equal(result.ticks, 5); // ticks 0..4; the prediction after tick 4 started the words
+});
+
+test("async mode acts from rolled-out chunks while the next one is computed", async () => {
+  const { result, commands, loop } = await run({}, 16, { chunkHorizon: 6, tickDelayMs: 20 });
+  const st = loop.chunker!.stats();
+  assert.ok(st.started >= 2, `rollouts started: ${st.started}`);
+  assert.ok(st.finished >= 2);
+  assert.ok(st.served >= 8, `ticks served from a chunk: ${st.served}`);
+  // tick 0 has no chunk yet: held; from then on the robot never waits for the model
+  assert.ok((result.holds.policy_unavailable ?? 0) >= 1);
+  assert.equal((result.holds.policy_unavailable ?? 0) + st.served, 16);
+  assert.equal(commands.length, 16); // held ticks repeat the last command (the measured pose at first)
 });
