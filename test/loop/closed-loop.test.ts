@@ -13,8 +13,10 @@ import { OnnxPolicy } from "../../src/policy/onnx-policy.ts";
 import type { Policy } from "../../src/policy/types.ts";
 import { boolMsg, detection3DArray, image, jointState } from "../../src/messages/make.ts";
 import type { Float64MultiArray } from "../../src/messages/types.ts";
+import { columnOf } from "../../src/omnitoken/card.ts";
 
 const policy = await OnnxPolicy.load({ card: "test/fixtures/models/tiny/card.json", model: "test/fixtures/models/tiny/model.onnx", provider: "cpu" });
+const jointNames = columnOf(policy.card, "action")!.action.joints.map((j) => j.name);
 const frame = image({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(128) });
 const detections = detection3DArray([], { frame_id: "table" });
 
@@ -39,7 +41,7 @@ async function run(script: Script, ticks = 12, loopOptions: { chunkHorizon?: num
   const publishSensors = () => {
     if (k < (script.silentFrom?.image ?? Infinity)) bus.publish(T.image, frame);
     bus.publish(T.detections, detections);
-    if (k < (script.silentFrom?.joints ?? Infinity)) bus.publish(T.joints, jointState({ name: ["shoulder", "elbow", "lift", "wrist"], position: [0.1, -0.2, 0.05, 0] }));
+    if (k < (script.silentFrom?.joints ?? Infinity)) bus.publish(T.joints, jointState({ name: jointNames, position: jointNames.map((_, i) => 0.02 * (i + 1)) }));
     if (k === script.estopAt) bus.publish(T.estop, boolMsg(true));
   };
   const clock = new LockstepClock({
@@ -86,7 +88,7 @@ test("every tick with fresh inputs drives a command from the model", async () =>
   assert.equal(result.ticks, 12);
   assert.deepEqual(result.holds, {});
   assert.equal(commands.length, 12);
-  assert.ok(commands.every((c) => c.data.length === 4 && c.data.every(Number.isFinite)));
+  assert.ok(commands.every((c) => c.data.length === jointNames.length && c.data.every(Number.isFinite)));
   assert.equal(result.stepMs.length, 12);
 });
 
