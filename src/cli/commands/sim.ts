@@ -1,0 +1,132 @@
+// `omniloop sim`: the built-in simulator. `--expert` runs the scripted expert in lockstep and
+// prints each episode and a summary; `--realtime` serves the sim on a bus as a robot would;
+// `--snapshot FILE.png` writes a camera frame beside a top-down view of the (last) episode.
+// The model-driven default (no --expert) comes with the loop.
+import type { Command } from "commander";
+import { CliError } from "../errors.ts";
+import { progress } from "../progress.ts";
+
+interface SimOptions {
+  expert?: boolean;
+  episodes?: string;
+  seed: string;
+  task: string;
+  json?: boolean;
+  snapshot?: string;
+  realtime?: boolean;
+  bus: string;
+  hub?: boolean;
+  camera: string | false;
+  quiet?: boolean;
+}
+
+function intOption(value: string, name: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min) throw new CliError(`sim: ${name} expects an integer ≥ ${min}, found "${value}"`);
+  return n;
+}
+
+function cameraOption(value: string | false): { enabled: boolean; width?: number; height?: number } {
+  if (value === false) return { enabled: false };
+  const m = /^(\d+)x(\d+)$/.exec(value);
+  if (!m) throw new CliError(`sim: --camera expects WIDTHxHEIGHT (e.g. 128x96), found "${value}"`);
+  return { enabled: true, width: Number(m[1]), height: Number(m[2]) };
+}
+
+export function register(program: Command): void {
+  program
+    .command("sim")
+    .description("the built-in simulator: scripted expert episodes, real time on a bus, snapshots")
+    .option("--expert", "the scripted expert drives (lockstep, as fast as the CPU allows)")
+    .option("--episodes <n>", "episodes to run (default 1; --realtime: until Ctrl-C)")
+    .option("--seed <n>", "seed of the first episode (episode i uses seed + i)", "0")
+    .option("--task <task>", "reach, push, or all (alternating, reach first)", "all")
+    .option("--json", "print the summary as JSON (episode lines go to stderr)")
+    .option("--snapshot <file.png>", "write the camera frame and a top-down view of the last episode")
+    .option("--realtime", "run in real time on a bus, publishing sensors and taking commands")
+    .option("--bus <url>", "with --realtime: the bus", "zmq://127.0.0.1:7600")
+    .option("--hub", "with --realtime on ZeroMQ: host the bus hub in this process")
+    .option("--camera <WxH>", "camera image size", "128x96")
+    .option("--no-camera", "no camera images (faster lockstep)")
+    .option("--quiet", "no progress lines")
+    .action(async (opts: SimOptions) => {
+      const { isTask } = await import("../../../sim/episode.ts");
+      if (opts.task !== "all" && !isTask(opts.task)) throw new CliError(`sim: --task expects reach, push or all, found "${opts.task}"`);
+      const task = opts.task as "reach" | "push" | "all";
+      const seed = intOption(opts.seed, "--seed", 0);
+      const camera = cameraOption(opts.camera);
+      if (opts.realtime) return realtime(opts, seed, task, camera);
+      if (opts.expert) return expert(opts, seed, task, camera);
+      if (opts.snapshot) return snapshotOnly(opts.snapshot, seed, task === "all" ? "reach" : task, camera);
+      throw new CliError("sim: say what drives the arm: --expert (the scripted expert), --realtime (serve on a bus), or --snapshot FILE.png (a picture of the seed's layout)");
+    });
+}
+
+async function expert(opts: SimOptions, seed: number, task: "reach" | "push" | "all", camera: ReturnType<typeof cameraOption>): Promise<void> {
+  const { Sim } = await import("../../../sim/lockstep.ts");
+  const { runExpertEpisode, summarize, taskOf } = await import("../../../sim/episodes.ts");
+  const { traceTick, writeSnapshot } = await import("../../../sim/snapshot.ts");
+  const episodes = intOption(opts.episodes ?? "1", "--episodes", 1);
+  const sim = await Sim.create({ camera });
+  const bar = progress({ label: "sim", total: episodes, unit: "episodes", quiet: Boolean(opts.quiet) || episodes < 5 });
+  const out = (line: string) => (opts.json ? process.stderr : process.stdout).write(line + "\n");
+  const results = [];
+  const t0 = performance.now();
+  for (let i = 0; i < episodes; i++) {
+    const last = i === episodes - 1 && opts.snapshot;
+    const trace = { tip: [], block: [] };
+    const r = runExpertEpisode(sim, seed + i, taskOf(task, i), last ? { onTick: () => traceTick(sim, trace) } : {});
+    results.push(r);
+    if (!opts.quiet) out(`episode ${i + 1}/${episodes}  seed ${r.seed}  ${r.task}  "${r.command}": ${r.outcome} in ${r.duration_s.toFixed(1)} s (${r.reason})`);
+    if (last) writeSnapshot(opts.snapshot!, sim, trace);
+    bar.tick(1, r.outcome);
+  }
+  bar.stop();
+  const wall = (performance.now() - t0) / 1000;
+  const summary = summarize(results);
+  sim.close();
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
+    return;
+  }
+  const tasks = Object.entries(summary.by_task).map(([t, s]) => `${t} ${s.successes}/${s.episodes}`);
+  // A real-time factor over a handful of episodes would mostly measure start-up.
+  const speed = episodes >= 10 ? `; ${((summary.mean_episode_s * summary.episodes) / wall).toFixed(0)}× real time` : "";
+  out(
+    `${summary.successes}/${summary.episodes} succeeded (${(100 * summary.success_rate).toFixed(1)}%: ${tasks.join(", ")}); ` +
+      `mean episode ${summary.mean_episode_s.toFixed(2)} s${speed}`,
+  );
+  if (opts.snapshot) out(`snapshot: ${opts.snapshot}`);
+}
+
+async function snapshotOnly(file: string, seed: number, task: "reach" | "push", camera: ReturnType<typeof cameraOption>): Promise<void> {
+  const { Sim } = await import("../../../sim/lockstep.ts");
+  const { writeSnapshot } = await import("../../../sim/snapshot.ts");
+  const sim = await Sim.create({ camera: { ...camera, enabled: true } });
+  sim.reset(seed, task);
+  writeSnapshot(file, sim);
+  process.stdout.write(`snapshot: ${file} (seed ${seed}, ${task}: "${sim.episode.command}")\n`);
+  sim.close();
+}
+
+async function realtime(opts: SimOptions, seed: number, task: "reach" | "push" | "all", camera: ReturnType<typeof cameraOption>): Promise<void> {
+  const { createBus } = await import("../../bus/create.ts");
+  const { RealtimeSim } = await import("../../../sim/realtime.ts");
+  const episodes = opts.episodes === undefined ? undefined : intOption(opts.episodes, "--episodes", 1);
+  const bus = await createBus(opts.bus, { hub: Boolean(opts.hub) });
+  const log = (line: string) => {
+    if (!opts.quiet) process.stderr.write(`sim: ${line}\n`);
+  };
+  const rt = await RealtimeSim.start({ bus, seed, task, config: { camera }, log, ...(episodes ? { episodes } : {}) });
+  log(`real time on ${opts.bus}${opts.hub ? " (hosting the hub)" : ""}; Ctrl-C to stop`);
+  const stop = () => void rt.stop();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  const results = await rt.finished;
+  process.off("SIGINT", stop);
+  process.off("SIGTERM", stop);
+  await bus.close();
+  const ok = results.filter((r) => r.outcome === "success").length;
+  const lag = rt.counters.lagging ? `; fell > 0.25 s behind the wall clock ${rt.counters.lagging} times` : "";
+  log(`${results.length} episodes ended, ${ok} succeeded; ${rt.counters.commands} commands taken, ${rt.counters.badCommands} malformed${lag}`);
+}
