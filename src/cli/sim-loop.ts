@@ -33,6 +33,8 @@ export interface SimLoopOptions {
   dropFrames?: number;
   /** Also give every message to this bus (a recorder, a viewer); the loop's own bus stays private. */
   tap?: Bus;
+  /** Asynchronous mode: act from rolled-out chunks of this many predictions. */
+  chunkHorizon?: number;
 }
 
 /** Runs one model-driven episode of `seed`/`task` in lockstep. */
@@ -67,7 +69,14 @@ export async function runSimEpisode(sim: Sim, seed: number, task: TaskName, o: S
       if (judged.ended) loop.stop(); // the world has judged: no more ticks
     },
   });
-  const loop = new ClosedLoop({ policy: o.policy, bus, clock, time, publishTokens: Boolean(o.tap) });
+  const loop = new ClosedLoop({
+    policy: o.policy,
+    bus,
+    clock,
+    time,
+    publishTokens: Boolean(o.tap),
+    ...(o.chunkHorizon ? { chunkHorizon: o.chunkHorizon } : {}),
+  });
   if (o.tap) {
     for (const t of [loop.topicsInUse.observation, loop.topicsInUse.prediction]) {
       bus.subscribe(t).subscribe((m) => o.tap!.publish(t, m));

@@ -1,7 +1,7 @@
 // `omniloop sim`: the built-in simulator. `--expert` runs the scripted expert in lockstep and
 // prints each episode and a summary; `--realtime` serves the sim on a bus as a robot would;
 // `--snapshot FILE.png` writes a camera frame beside a top-down view of the (last) episode.
-// The model-driven default (no --expert) comes with the loop.
+// Without --expert, the shipped model (or --model) drives the arm through the closed loop.
 import type { Command } from "commander";
 import { CliError } from "../errors.ts";
 import { progress } from "../progress.ts";
@@ -18,6 +18,10 @@ interface SimOptions {
   hub?: boolean;
   camera: string | false;
   quiet?: boolean;
+  model: string;
+  provider: string;
+  dropFrames: string;
+  async?: string;
 }
 
 function intOption(value: string, name: string, min: number): number {
@@ -36,8 +40,12 @@ function cameraOption(value: string | false): { enabled: boolean; width?: number
 export function register(program: Command): void {
   program
     .command("sim")
-    .description("the built-in simulator: scripted expert episodes, real time on a bus, snapshots")
-    .option("--expert", "the scripted expert drives (lockstep, as fast as the CPU allows)")
+    .description("the closed loop in the built-in simulator (the shipped model drives), or the scripted expert, real time on a bus, snapshots")
+    .option("--model <card.json>", "the model that drives (its card; the .onnx beside it)", "models/reference/card.json")
+    .option("--provider <name>", "execution provider: auto, cpu, webgpu, cuda, tensorrt", "cpu")
+    .option("--drop-frames <fraction>", "drop this fraction of camera frames before the loop sees them", "0")
+    .option("--async <horizon>", "asynchronous mode: act from rolled-out chunks of this many steps")
+    .option("--expert", "the scripted expert drives instead of a model (lockstep, as fast as the CPU allows)")
     .option("--episodes <n>", "episodes to run (default 1; --realtime: until Ctrl-C)")
     .option("--seed <n>", "seed of the first episode (episode i uses seed + i)", "0")
     .option("--task <task>", "reach, push, or all (alternating, reach first)", "all")
@@ -57,8 +65,8 @@ export function register(program: Command): void {
       const camera = cameraOption(opts.camera);
       if (opts.realtime) return realtime(opts, seed, task, camera);
       if (opts.expert) return expert(opts, seed, task, camera);
-      if (opts.snapshot) return snapshotOnly(opts.snapshot, seed, task === "all" ? "reach" : task, camera);
-      throw new CliError("sim: say what drives the arm: --expert (the scripted expert), --realtime (serve on a bus), or --snapshot FILE.png (a picture of the seed's layout)");
+      if (opts.snapshot && opts.episodes === undefined) return snapshotOnly(opts.snapshot, seed, task === "all" ? "reach" : task, camera);
+      return modelDriven(opts, seed, task, camera);
     });
 }
 
@@ -97,6 +105,25 @@ async function expert(opts: SimOptions, seed: number, task: "reach" | "push" | "
       `mean episode ${summary.mean_episode_s.toFixed(2)} s${speed}`,
   );
   if (opts.snapshot) out(`snapshot: ${opts.snapshot}`);
+}
+
+async function modelDriven(opts: SimOptions, seed: number, task: "reach" | "push" | "all", camera: ReturnType<typeof cameraOption>): Promise<void> {
+  const { runModelEpisodes, formatSummary } = await import("../sim-model.ts");
+  const dropFrames = Number(opts.dropFrames);
+  if (!(dropFrames >= 0 && dropFrames < 1)) throw new CliError(`sim: --drop-frames expects a fraction in [0, 1), found "${opts.dropFrames}"`);
+  const summary = await runModelEpisodes({
+    model: opts.model,
+    provider: opts.provider,
+    episodes: intOption(opts.episodes ?? "1", "--episodes", 1),
+    seed,
+    task,
+    dropFrames,
+    ...(opts.async ? { chunk: intOption(opts.async, "--async", 1) } : {}),
+    camera,
+    quiet: Boolean(opts.quiet),
+    json: Boolean(opts.json),
+  });
+  process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary) + "\n");
 }
 
 async function snapshotOnly(file: string, seed: number, task: "reach" | "push", camera: ReturnType<typeof cameraOption>): Promise<void> {

@@ -1,0 +1,146 @@
+// `omniloop sim` with a model driving (the default): the closed loop in the built-in simulator in
+// lockstep, episode after episode, with a line per episode and a summary — success rates by task
+// with their 95% confidence intervals, held ticks by reason, and the model's step latency.
+import { existsSync } from "node:fs";
+import { quantile } from "./stats.ts";
+import { CliError } from "./errors.ts";
+import { progress } from "./progress.ts";
+import { runSimEpisode, type SimEpisodeOutcome } from "./sim-loop.ts";
+import { OnnxPolicy } from "../policy/onnx-policy.ts";
+import { parseProvider } from "../policy/providers.ts";
+import type { Bus } from "../bus/types.ts";
+
+export const DEFAULT_MODEL = "models/reference/card.json";
+
+export interface ModelRunOptions {
+  model: string;
+  provider: string;
+  episodes: number;
+  seed: number;
+  task: "reach" | "push" | "all";
+  dropFrames: number;
+  chunk?: number;
+  camera: { enabled: boolean; width?: number; height?: number };
+  quiet: boolean;
+  json: boolean;
+  tap?: Bus;
+}
+
+export interface TaskSummary {
+  episodes: number;
+  successes: number;
+  success_rate: number;
+  /** Wilson score interval, 95%. */
+  ci95: [number, number];
+}
+
+export interface ModelRunSummary {
+  model: string;
+  provider: string;
+  episodes: number;
+  successes: number;
+  success_rate: number;
+  by_task: Record<string, TaskSummary>;
+  mean_episode_s: number;
+  held_ticks: Record<string, number>;
+  step_ms: { p50: number; p99: number };
+  drop_frames: number;
+  said_done: number;
+}
+
+/** Wilson score interval: honest at small n and near 0 or 1, unlike the normal approximation. */
+export function wilson(successes: number, n: number, z = 1.96): [number, number] {
+  if (n === 0) return [0, 1];
+  const p = successes / n;
+  const d = 1 + (z * z) / n;
+  const centre = (p + (z * z) / (2 * n)) / d;
+  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}
+
+export function summarise(results: SimEpisodeOutcome[], model: string, provider: string, dropFrames: number): ModelRunSummary {
+  const byTask: Record<string, TaskSummary> = {};
+  for (const task of [...new Set(results.map((r) => r.task))].sort()) {
+    const rs = results.filter((r) => r.task === task);
+    const ok = rs.filter((r) => r.success).length;
+    byTask[task] = { episodes: rs.length, successes: ok, success_rate: ok / rs.length, ci95: wilson(ok, rs.length) };
+  }
+  const held: Record<string, number> = {};
+  for (const r of results) for (const [k, v] of Object.entries(r.loop.holds)) held[k] = (held[k] ?? 0) + v;
+  const steps = results.flatMap((r) => r.loop.stepMs);
+  const ok = results.filter((r) => r.success).length;
+  return {
+    model,
+    provider,
+    episodes: results.length,
+    successes: ok,
+    success_rate: results.length ? ok / results.length : 0,
+    by_task: byTask,
+    mean_episode_s: results.reduce((a, r) => a + r.duration_s, 0) / Math.max(1, results.length),
+    held_ticks: held,
+    step_ms: { p50: quantile(steps, 0.5), p99: quantile(steps, 0.99) },
+    drop_frames: dropFrames,
+    said_done: results.filter((r) => r.loop.end === "model_done").length,
+  };
+}
+
+export async function runModelEpisodes(o: ModelRunOptions): Promise<ModelRunSummary> {
+  if (!existsSync(o.model)) {
+    throw new CliError(
+      o.model === DEFAULT_MODEL
+        ? `sim: no shipped model at ${DEFAULT_MODEL}; train one (models/README.md) or pass --model CARD.json, or run the scripted expert with --expert`
+        : `sim: --model ${o.model}: no such card`,
+    );
+  }
+  const log = (line: string) => process.stderr.write(`sim: ${line}\n`);
+  const policy = await OnnxPolicy.load({ card: o.model, provider: parseProvider(o.provider), log });
+  const { Sim } = await import("../../sim/lockstep.ts");
+  const { taskOf } = await import("../../sim/episodes.ts");
+  const sim = await Sim.create({ camera: o.camera, controlRateHz: policy.card.control_rate_hz });
+  const out = (line: string) => (o.json ? process.stderr : process.stdout).write(line + "\n");
+  const bar = progress({ label: "sim", total: o.episodes, unit: "episodes", quiet: o.quiet || o.episodes < 5 });
+  const results: SimEpisodeOutcome[] = [];
+  for (let i = 0; i < o.episodes; i++) {
+    const r = await runSimEpisode(sim, o.seed + i, taskOf(o.task, i), {
+      policy,
+      dropFrames: o.dropFrames,
+      ...(o.chunk ? { chunkHorizon: o.chunk } : {}),
+      ...(o.tap ? { tap: o.tap } : {}),
+    });
+    results.push(r);
+    const holds = Object.entries(r.loop.holds).map(([k, v]) => `${k} ${v}`).join(", ");
+    if (!o.quiet) {
+      out(
+        `episode ${i + 1}/${o.episodes}  seed ${r.seed}  ${r.task}  "${r.command}": ${r.outcome} in ${r.duration_s.toFixed(1)} s` +
+          `${r.loop.said.length ? `, said ${quoteSaid(r.loop.said)}` : ""}${holds ? `; held: ${holds}` : ""}`,
+      );
+    }
+    bar.tick(1, r.outcome);
+  }
+  bar.stop();
+  sim.close();
+  await policy.close();
+  return summarise(results, o.model, policy.provider, o.dropFrames);
+}
+
+/** What the model said, quoted and escaped, cut short: an untrained model can babble for pages. */
+function quoteSaid(said: string[]): string {
+  const all = JSON.stringify(said.join(" / "));
+  return all.length > 64 ? `${all.slice(0, 60)}…" (${said.length} utterances)` : all;
+}
+
+export function formatSummary(s: ModelRunSummary): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const rows = Object.entries(s.by_task).map(
+    ([t, v]) => `  ${t.padEnd(6)} ${String(v.successes).padStart(4)}/${String(v.episodes).padEnd(4)} ${pct(v.success_rate).padStart(6)}  95% CI [${pct(v.ci95[0])}, ${pct(v.ci95[1])}]`,
+  );
+  const held = Object.entries(s.held_ticks).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
+  return [
+    `model ${s.model} on ${s.provider}${s.drop_frames ? `, ${pct(s.drop_frames)} of camera frames dropped` : ""}`,
+    `  task   success        rate`,
+    ...rows,
+    `  all    ${String(s.successes).padStart(4)}/${String(s.episodes).padEnd(4)} ${pct(s.success_rate).padStart(6)}`,
+    `mean episode ${s.mean_episode_s.toFixed(2)} s; model said done in ${s.said_done}; held ticks: ${held}`,
+    `model step p50 ${s.step_ms.p50.toFixed(2)} ms, p99 ${s.step_ms.p99.toFixed(2)} ms`,
+  ].join("\n");
+}
