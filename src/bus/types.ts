@@ -38,6 +38,12 @@ export interface Bus {
   publish<K extends BusTypeName>(topic: Topic<K>, message: BusMessageTypes[K]): void;
   /** A hot observable of the topic's messages from now on. */
   subscribe<K extends BusTypeName>(topic: Topic<K>): Observable<BusMessageTypes[K]>;
+  /** Resolves once a subscription to `topic` is live end to end, so that anything published
+   * after it resolves reaches this bus (subscribing to `topic` first if needed); without a topic,
+   * once this bus's own publications reach the transport. Networked transports need this (ZeroMQ
+   * subscriptions join asynchronously: the "slow joiner"); in-process ones resolve at once.
+   * Rejects with BusTimeoutError after `timeoutMs` (transport default when absent). */
+  ready(topic?: Topic, options?: { timeoutMs?: number }): Promise<void>;
   stats(): Record<string, TopicStats>;
   close(): Promise<void>;
 }
