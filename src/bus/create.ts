@@ -18,11 +18,10 @@ export async function createBus(url: string, options: CreateBusOptions = {}): Pr
       return new MemoryBus();
     case "zmq":
       return ZmqBus.open(url, options);
-    case "ros2":
-      // The seam for the ROS 2 transport (rclnodejs, src/bus/ros2/): a later issue.
-      throw new BusUrlError(
-        `bus URL "${url}": the ROS 2 transport is not built yet (src/bus/ros2/ is a later issue); ` +
-          `use ${KNOWN_SCHEMES.filter((s) => !s.startsWith("ros2")).join(" or ")}`,
-      );
+    case "ros2": {
+      // Loaded only when chosen: rclnodejs needs a sourced ROS 2 environment (it says which).
+      const { openRos2Bus } = await import("./ros2/open.ts");
+      return openRos2Bus();
+    }
   }
 }
