@@ -1,9 +1,8 @@
 // One entry point from a URL to a bus, so configuration picks the transport and the loop never
 // knows which one it runs on.
-import { BusUrlError } from "./errors.ts";
 import { MemoryBus } from "./memory.ts";
 import type { Bus } from "./types.ts";
-import { KNOWN_SCHEMES, parseBusUrl } from "./url.ts";
+import { parseBusUrl } from "./url.ts";
 import { ZmqBus, type ZmqBusOptions } from "./zmq.ts";
 
 /** Options per transport; each ignores the others'. */

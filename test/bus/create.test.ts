@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createBus } from "../../src/bus/create.ts";
-import { BusUrlError } from "../../src/bus/errors.ts";
 import { MemoryBus } from "../../src/bus/memory.ts";
 import { ZmqBus } from "../../src/bus/zmq.ts";
 import { freePortPair } from "./fixtures/ports.ts";
