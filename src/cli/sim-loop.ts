@@ -6,7 +6,7 @@ import { MemoryBus } from "../bus/memory.ts";
 import type { Bus, BusMessageTypes, BusTypeName, Topic } from "../bus/types.ts";
 import { ClosedLoop, type EpisodeResult } from "../loop/closed-loop.ts";
 import { LockstepClock } from "../loop/lockstep-clock.ts";
-import { VirtualTime } from "../loop/time-source.ts";
+import { monotonicTime, VirtualTime } from "../loop/time-source.ts";
 import type { Policy } from "../policy/types.ts";
 import { Sim, type SimMessage } from "../../sim/lockstep.ts";
 import type { SimCommand } from "../../sim/commands.ts";
@@ -35,6 +35,8 @@ export interface SimLoopOptions {
   tap?: Bus;
   /** Asynchronous mode: act from rolled-out chunks of this many predictions. */
   chunkHorizon?: number;
+  /** Hold each tick to the wall clock (a person is watching), instead of as fast as possible. */
+  paceRealtime?: boolean;
 }
 
 /** Runs one model-driven episode of `seed`/`task` in lockstep. */
@@ -60,10 +62,12 @@ export async function runSimEpisode(sim: Sim, seed: number, task: TaskName, o: S
     bus.subscribe(topics.estop).subscribe((message) => inbox.push({ type: "std_msgs/msg/Bool", message })),
   ];
   let judged = sim.reset(seed, task);
+  const wallStart = monotonicTime.now();
   const clock = new LockstepClock({
     rateHz: sim.config.controlRateHz,
     time,
-    advance: () => {
+    advance: async () => {
+      if (o.paceRealtime) await monotonicTime.sleepUntil(wallStart + time.now());
       judged = sim.step(inbox.splice(0));
       judged.messages.forEach(publish);
       if (judged.ended) loop.stop(); // the world has judged: no more ticks
@@ -78,9 +82,11 @@ export async function runSimEpisode(sim: Sim, seed: number, task: TaskName, o: S
     ...(o.chunkHorizon ? { chunkHorizon: o.chunkHorizon } : {}),
   });
   if (o.tap) {
-    for (const t of [loop.topicsInUse.observation, loop.topicsInUse.prediction]) {
-      bus.subscribe(t).subscribe((m) => o.tap!.publish(t, m));
-    }
+    // Everything the loop decides goes to the tap too: observations, predictions, commands,
+    // holds, surprise, words — what a recorder or a viewer needs beside the sensors.
+    const t = loop.topicsInUse;
+    const forward = <K extends BusTypeName>(tp: Topic<K>) => bus.subscribe(tp).subscribe((m) => o.tap!.publish(tp, m));
+    for (const tp of [t.observation, t.prediction, t.surprise, t.holds, t.said, t.forward, t.trajectory]) forward(tp as Topic<BusTypeName>);
   }
   judged.messages.forEach(publish);
   const command = judged.status.command;

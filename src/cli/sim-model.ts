@@ -24,6 +24,7 @@ export interface ModelRunOptions {
   quiet: boolean;
   json: boolean;
   tap?: Bus;
+  paceRealtime?: boolean;
 }
 
 export interface TaskSummary {
@@ -106,6 +107,7 @@ export async function runModelEpisodes(o: ModelRunOptions): Promise<ModelRunSumm
       dropFrames: o.dropFrames,
       ...(o.chunk ? { chunkHorizon: o.chunk } : {}),
       ...(o.tap ? { tap: o.tap } : {}),
+      paceRealtime: Boolean(o.paceRealtime),
     });
     results.push(r);
     const holds = Object.entries(r.loop.holds).map(([k, v]) => `${k} ${v}`).join(", ");

@@ -22,6 +22,7 @@ interface SimOptions {
   provider: string;
   dropFrames: string;
   async?: string;
+  foxglove?: string | true;
 }
 
 function intOption(value: string, name: string, min: number): number {
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .option("--provider <name>", "execution provider: auto, cpu, webgpu, cuda, tensorrt", "cpu")
     .option("--drop-frames <fraction>", "drop this fraction of camera frames before the loop sees them", "0")
     .option("--async <horizon>", "asynchronous mode: act from rolled-out chunks of this many steps")
+    .option("--foxglove [addr]", "serve the live view to Foxglove/Lichtblick at [HOST:]PORT (default 127.0.0.1:8765); episodes then run at wall-clock pace")
     .option("--expert", "the scripted expert drives instead of a model (lockstep, as fast as the CPU allows)")
     .option("--episodes <n>", "episodes to run (default 1; --realtime: until Ctrl-C)")
     .option("--seed <n>", "seed of the first episode (episode i uses seed + i)", "0")
@@ -111,19 +113,48 @@ async function modelDriven(opts: SimOptions, seed: number, task: "reach" | "push
   const { runModelEpisodes, formatSummary } = await import("../sim-model.ts");
   const dropFrames = Number(opts.dropFrames);
   if (!(dropFrames >= 0 && dropFrames < 1)) throw new CliError(`sim: --drop-frames expects a fraction in [0, 1), found "${opts.dropFrames}"`);
-  const summary = await runModelEpisodes({
-    model: opts.model,
-    provider: opts.provider,
-    episodes: intOption(opts.episodes ?? "1", "--episodes", 1),
-    seed,
-    task,
-    dropFrames,
-    ...(opts.async ? { chunk: intOption(opts.async, "--async", 1) } : {}),
-    camera,
-    quiet: Boolean(opts.quiet),
-    json: Boolean(opts.json),
-  });
-  process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary) + "\n");
+  const view = opts.foxglove === undefined ? null : await startView(opts.foxglove, opts.model, camera);
+  try {
+    const summary = await runModelEpisodes({
+      model: opts.model,
+      provider: opts.provider,
+      episodes: intOption(opts.episodes ?? "1", "--episodes", 1),
+      seed,
+      task,
+      dropFrames,
+      ...(opts.async ? { chunk: intOption(opts.async, "--async", 1) } : {}),
+      camera,
+      quiet: Boolean(opts.quiet),
+      json: Boolean(opts.json),
+      ...(view ? { tap: view.tap, paceRealtime: true } : {}),
+    });
+    process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary) + "\n");
+  } finally {
+    await view?.close();
+  }
+}
+
+/** The Foxglove live view on a tap bus the loop copies everything to; started before the model
+ * loads so a viewer can connect first. */
+async function startView(flag: string | true, model: string, cam: ReturnType<typeof cameraOption>) {
+  const { parseViewAddress, isLoopback, ViewAddressError } = await import("../../view/address.ts");
+  const { startFoxgloveServer } = await import("../../view/foxglove-server.ts");
+  const { MemoryBus } = await import("../../bus/memory.ts");
+  const { loadCard } = await import("../../omnitoken/card.ts");
+  const { pinholeCamera, DEFAULT_VIEW } = await import("../../../sim/camera.ts");
+  const { DEFAULT_SIM_CONFIG } = await import("../../../sim/config.ts");
+  let addr;
+  try {
+    addr = parseViewAddress(flag);
+  } catch (err) {
+    if (err instanceof ViewAddressError) throw new CliError(`sim: ${err.message}`);
+    throw err;
+  }
+  const tap = new MemoryBus();
+  const camera = pinholeCamera({ width: cam.width ?? 128, height: cam.height ?? 96, fovY: DEFAULT_SIM_CONFIG.camera.fovY, eye: DEFAULT_VIEW.eye, target: DEFAULT_VIEW.target });
+  const server = await startFoxgloveServer(tap, { ...addr, card: loadCard(model), camera });
+  process.stderr.write(`sim: Foxglove live view on ${server.url}${isLoopback(addr.host) ? "" : " (reachable from the network)"}\n`);
+  return { tap, close: async () => (await server.close(), await tap.close()) };
 }
 
 async function snapshotOnly(file: string, seed: number, task: "reach" | "push", camera: ReturnType<typeof cameraOption>): Promise<void> {
