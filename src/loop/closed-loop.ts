@@ -46,6 +46,8 @@ export interface EpisodeResult {
   said: string[];
   /** Wall-clock latency of each policy step (ms), compute only. */
   stepMs: number[];
+  /** How late each tick started after its deadline (ms): the clock's wake-up jitter. */
+  lateMs: number[];
   holds: Partial<Record<HoldReason, number>>;
   /** Mean surprise per column over the episode (NaN where never measurable). */
   surprise: Record<string, number>;
@@ -121,13 +123,14 @@ export class ClosedLoop {
     const prefix = this.tokenizer.command(command).map((id, i) => textToken(this.card, id, i, stampOf(0)));
     let prediction: Omnitoken = await this.o.policy.start(prefix);
     let step = prefix.length;
-    const result: EpisodeResult = { ticks: 0, end: "timeout", said: [], stepMs: [], holds: {}, surprise: {} };
+    const result: EpisodeResult = { ticks: 0, end: "timeout", said: [], stepMs: [], lateMs: [], holds: {}, surprise: {} };
     const sums = new Float64Array(this.columns.length);
     const counts = new Float64Array(this.columns.length);
     const first = await this.o.clock.next();
     for (let tick = first; ; tick = await this.o.clock.next()) {
       const k = result.ticks;
       const stamp = stampOf(k);
+      result.lateMs.push(Number(tick.startNs - tick.deadlineNs) / 1e6);
       // 1. compose o_k from the latest samples
       let composed;
       try {

@@ -1,0 +1,123 @@
+// The loop in real time (issue "The closed loop"): the simulator runs as its own process on the
+// ZeroMQ bus, as a robot would, and the loop ticks at 50 Hz on the monotonic clock with the model
+// (the shipped one where it exists). `realtime` is the 60 s run — tick jitter p99 and deadline
+// misses; `soak` is the 10-minute run — resident memory growth after warm-up and in all.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { atMost, info, type Bench, type BenchResult } from "../../src/cli/bench-types.ts";
+import { quantile } from "../../src/cli/stats.ts";
+import { ZmqBus } from "../../src/bus/zmq.ts";
+import { ClosedLoop } from "../../src/loop/closed-loop.ts";
+import { FixedRateClock } from "../../src/loop/clock.ts";
+import { monotonicTime } from "../../src/loop/time-source.ts";
+import { DEFAULT_LOOP_TOPICS as T } from "../../src/loop/topics.ts";
+import { OnnxPolicy } from "../../src/policy/onnx-policy.ts";
+import { freePortPair } from "../bus/fixtures/ports.ts";
+
+const RATE_HZ = 50;
+
+async function startRealtimeSim(url: string): Promise<{ stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ["bin/omniloop.js", "sim", "--realtime", "--hub", "--bus", url, "--task", "all"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let err = "";
+    const timer = setTimeout(() => reject(new Error(`the real-time simulator did not start in 30 s: ${err}`)), 30_000);
+    child.stderr!.on("data", (d: Buffer) => {
+      err += d.toString();
+      if (err.includes("real time on")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`the real-time simulator exited (${code}): ${err}`)));
+  });
+  return {
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+interface RunFigures {
+  lateMs: number[];
+  missed: number;
+  ticks: number;
+  rssWarmMb: number;
+  rssEndMb: number;
+  rssMaxMb: number;
+  stepMs: number[];
+  model: string;
+}
+
+async function runAt50Hz(seconds: number): Promise<RunFigures> {
+  const port = await freePortPair();
+  const url = `zmq://127.0.0.1:${port}`;
+  const sim = await startRealtimeSim(url);
+  const shipped = existsSync("models/reference/card.json");
+  const policy = await OnnxPolicy.load(
+    shipped ? { card: "models/reference/card.json", provider: "cpu" } : { card: "test/fixtures/models/tiny/card.json", model: "test/fixtures/models/tiny/model.onnx", provider: "cpu" },
+  );
+  const bus = await ZmqBus.open(url);
+  try {
+    const clock = new FixedRateClock({ rateHz: RATE_HZ, time: monotonicTime });
+    const loop = new ClosedLoop({ policy, bus, clock, time: monotonicTime });
+    for (const t of [T.image, T.detections, T.joints]) await bus.ready(t);
+    await bus.ready();
+    const warmTicks = RATE_HZ * 5;
+    let rssWarm = 0;
+    let rssMax = 0;
+    const sampler = setInterval(() => {
+      const rss = process.memoryUsage().rss;
+      rssMax = Math.max(rssMax, rss);
+      if (!rssWarm && clock.stats().ticks >= warmTicks) rssWarm = rss;
+    }, 250);
+    const result = await loop.runEpisode("push the red block into the blue zone", { maxTicks: seconds * RATE_HZ });
+    clearInterval(sampler);
+    await loop.close();
+    return {
+      lateMs: result.lateMs,
+      missed: clock.stats().missed,
+      ticks: result.ticks,
+      rssWarmMb: rssWarm / 2 ** 20,
+      rssEndMb: process.memoryUsage().rss / 2 ** 20,
+      rssMaxMb: rssMax / 2 ** 20,
+      stepMs: result.stepMs,
+      model: shipped ? "shipped model" : "tiny test model (models/reference missing)",
+    };
+  } finally {
+    await bus.close();
+    await policy.close();
+    await sim.stop();
+  }
+}
+
+async function realtimeRows(quick: boolean): Promise<BenchResult[]> {
+  const s = quick ? 10 : 60;
+  const f = await runAt50Hz(s);
+  const note = `${s} s at ${RATE_HZ} Hz against the real-time simulator over ZeroMQ, ${f.model}`;
+  return [
+    atMost("realtime.jitter.p99", quantile(f.lateMs, 0.99), "ms", 1, note),
+    info("realtime.jitter.p50", quantile(f.lateMs, 0.5), "ms"),
+    atMost("realtime.deadline_misses", f.missed, "ticks", 0, `of ${f.ticks + f.missed}`),
+    info("realtime.step.p50", quantile(f.stepMs, 0.5), "ms"),
+  ];
+}
+
+async function soakRows(quick: boolean): Promise<BenchResult[]> {
+  const s = quick ? 30 : 600;
+  const f = await runAt50Hz(s);
+  const note = `${s} s at ${RATE_HZ} Hz, ${f.model}; resident memory sampled every 250 ms`;
+  return [
+    atMost("soak.rss_growth", f.rssEndMb - f.rssWarmMb, "MB", 10, `${note}; after 5 s warm-up ${f.rssWarmMb.toFixed(0)} MB, at the end ${f.rssEndMb.toFixed(0)} MB`),
+    atMost("soak.rss_max", f.rssMaxMb, "MB", 300, "the whole runtime (this process: loop, model, bus; the simulator is its own process)"),
+    atMost("soak.deadline_misses", f.missed, "ticks", 0, `of ${f.ticks + f.missed}`),
+  ];
+}
+
+export const benches: Bench[] = [
+  { name: "realtime", description: "60 s closed loop at 50 Hz against the real-time simulator: tick jitter and deadline misses", run: ({ quick }) => realtimeRows(quick) },
+  { name: "soak", description: "10-minute 50 Hz run: memory growth after warm-up, total memory, deadline misses", run: ({ quick }) => soakRows(quick) },
+];
