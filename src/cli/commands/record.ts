@@ -1,0 +1,141 @@
+// `omniloop record --bus URL --topics … --out FILE.mcap`: records a running bus into MCAP until
+// Ctrl-C (or --duration), then closes the file cleanly. `--sim --expert --episodes N --out DIR`
+// records simulated expert episodes, one MCAP each.
+import type { Command } from "commander";
+import { createBus } from "../../bus/create.ts";
+import { loadCard } from "../../omnitoken/card.ts";
+import type { ModelCard } from "../../omnitoken/card-types.ts";
+import { recordBus } from "../../log/bus-recorder.ts";
+import { COMPRESSIONS, type Compression } from "../../log/compression.ts";
+import { Recorder } from "../../log/recorder.ts";
+import { isInputError } from "../../log/errors.ts";
+import { parseTopics } from "../../log/topics.ts";
+import { parseSize, positive } from "../../log/units.ts";
+import { CliError } from "../errors.ts";
+
+interface RecordOptions {
+  bus?: string;
+  topics?: string;
+  out: string;
+  card?: string;
+  compression: string;
+  zstdLevel: string;
+  chunkSize: string;
+  flushMs: string;
+  rotateSize?: string;
+  rotateDuration?: string;
+  duration?: string;
+  sim?: boolean;
+  expert?: boolean;
+  episodes?: string;
+  seed?: string;
+  task?: string;
+  quiet?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command("record")
+    .description("record a running bus (or simulated expert episodes) into MCAP logs")
+    .requiredOption("--out <path>", "FILE.mcap (with --sim: a folder, one MCAP per episode)")
+    .option("--bus <url>", "the bus to record: zmq://HOST:PORT or memory://")
+    .option("--topics <list>", "comma-separated topics (default: every topic in docs/CONVENTIONS.md); other topics as NAME:TYPE")
+    .option("--card <card.json>", "model card: the schema of omnitoken topics, stored in the log")
+    .option("--compression <kind>", `chunk compression: ${COMPRESSIONS.join(", ")}`, "zstd")
+    .option("--zstd-level <n>", "zstd level: up to 19 for smaller files, negative for speed (-1: about twice as fast on noisy camera images)", "1")
+    .option("--chunk-size <bytes>", "close a chunk past this size (K/M/G suffixes)", "4M")
+    .option("--flush-ms <ms>", "close a chunk once its oldest message waited this long (the most a crash loses)", "500")
+    .option("--rotate-size <bytes>", "start a new file past this size (files FILE_0.mcap, FILE_1.mcap, …)")
+    .option("--rotate-duration <s>", "start a new file after this many seconds")
+    .option("--duration <s>", "stop after this many seconds (default: until Ctrl-C)")
+    .option("--sim", "record the built-in simulator instead of a bus")
+    .option("--expert", "with --sim: the scripted expert drives")
+    .option("--episodes <n>", "with --sim: how many episodes", "1")
+    .option("--seed <n>", "with --sim: the first episode's seed", "0")
+    .option("--task <name>", "with --sim: reach, push, or all (alternating)", "all")
+    .option("--quiet", "no progress lines")
+    .action(async (opts: RecordOptions) => {
+      try {
+        if (opts.sim) return await recordSim(opts);
+        if (!opts.bus) throw new CliError("record: give --bus URL (or --sim --expert for simulated episodes)");
+        await recordFromBus(opts);
+      } catch (err) {
+        if (isInputError(err)) throw new CliError(`record: ${err.message}`);
+        throw err;
+      }
+    });
+}
+
+function zstdLevel(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < -22 || n > 22 || n === 0) throw new CliError(`record: --zstd-level: expected an integer in -22..-1 or 1..22, found "${text}"`);
+  return n;
+}
+
+function cardOption(path: string | undefined): ModelCard | undefined {
+  return path ? loadCard(path) : undefined;
+}
+
+async function recordFromBus(opts: RecordOptions): Promise<void> {
+  if (!(COMPRESSIONS as readonly string[]).includes(opts.compression)) {
+    throw new CliError(`record: --compression must be one of ${COMPRESSIONS.join(", ")}, found "${opts.compression}"`);
+  }
+  const topics = parseTopics(opts.topics);
+  const card = cardOption(opts.card);
+  const bus = await createBus(opts.bus!);
+  const recorder = await Recorder.open({
+    out: opts.out,
+    compression: opts.compression as Compression,
+    zstdLevel: zstdLevel(opts.zstdLevel),
+    chunkBytes: parseSize(opts.chunkSize, "--chunk-size"),
+    flushIntervalMs: positive(opts.flushMs, "--flush-ms"),
+    ...(opts.rotateSize ? { rotateBytes: parseSize(opts.rotateSize, "--rotate-size") } : {}),
+    ...(opts.rotateDuration ? { rotateSeconds: positive(opts.rotateDuration, "--rotate-duration") } : {}),
+    card,
+    config: { command: "record", bus: opts.bus, topics: topics.map((t) => `${t.name}:${t.type}`) },
+  });
+  const rec = recordBus(bus, topics, recorder);
+  // On a networked bus a subscription goes live a moment after it is made: wait for each.
+  const ready = (bus as Partial<{ ready(topic: (typeof topics)[number]): Promise<void> }>).ready;
+  if (ready) for (const t of topics) await ready.call(bus, t);
+  if (!opts.quiet) process.stderr.write(`record: ${topics.length} topics from ${opts.bus} into ${opts.out} (Ctrl-C to stop)\n`);
+  const started = Date.now();
+  await new Promise<void>((resolve) => {
+    const done = () => resolve();
+    process.once("SIGINT", done);
+    process.once("SIGTERM", done);
+    if (opts.duration) setTimeout(done, positive(opts.duration, "--duration") * 1000);
+    if (!opts.quiet) {
+      const every = setInterval(() => {
+        const counts = rec.counts();
+        const n = Object.values(counts).reduce((a, b) => a + b, 0);
+        process.stderr.write(`record: ${n} messages in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+      }, 5000);
+      every.unref();
+    }
+  });
+  const result = await rec.stop();
+  await bus.close();
+  const lines = [`record: ${result.recording.messages} messages into ${result.recording.files.join(", ")} (${(result.recording.bytes / 1e6).toFixed(1)} MB)`];
+  for (const [topic, n] of Object.entries(result.counts)) lines.push(`  ${topic}: ${n}`);
+  for (const [topic, s] of Object.entries(result.bus)) {
+    if (s.dropped || s.malformed) lines.push(`  ${topic}: the bus dropped ${s.dropped} and refused ${s.malformed} malformed messages`);
+  }
+  for (const e of result.errors) lines.push(`  not recorded: ${e}`);
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+async function recordSim(opts: RecordOptions): Promise<void> {
+  if (!opts.expert) throw new CliError("record --sim: only --expert episodes can be recorded (give --expert)");
+  const episodes = positive(opts.episodes ?? "1", "--episodes");
+  const { recordExpertEpisodes } = await import("../../log/sim-record.ts");
+  const result = await recordExpertEpisodes({
+    episodes,
+    seed: Number(opts.seed ?? 0),
+    task: (opts.task ?? "all") as "all",
+    outDir: opts.out,
+    card: cardOption(opts.card),
+    quiet: Boolean(opts.quiet),
+  });
+  for (const e of result) process.stdout.write(`${e.file}: seed ${e.seed}, ${e.messages} messages, outcome ${e.outcome}\n`);
+}
