@@ -114,7 +114,9 @@ def make_card(base: dict, model: OmniModel, name: str, onnx_file: str = "model.o
     card["context_length"] = cfg.context_length
     card["kv_cache"] = {"layers": cfg.layers, "heads": cfg.heads, "head_dim": cfg.head_dim, "dtype": "float32"}
     if training is not None:
-        card["training"] = training
+        # The architecture beside the data it was trained on: enough to rebuild the same network
+        # (e.g. PyTorch's side of the step benchmark) from the card alone.
+        card["training"] = {**training, "model_config": cfg.to_dict()}
     else:
         card.pop("training", None)
     if metrics is not None:

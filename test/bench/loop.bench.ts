@@ -1,7 +1,8 @@
 // The closed loop's figures (issue "The closed loop"): the model's one-token step with cache on the
 // CPU, and the loop's own overhead per tick with the model taken out.
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { atMost, info, type Bench, type BenchResult } from "../../src/cli/bench-types.ts";
+import { atLeast, atMost, info, type Bench, type BenchResult } from "../../src/cli/bench-types.ts";
 import { quantile } from "../../src/cli/stats.ts";
 import { MemoryBus } from "../../src/bus/memory.ts";
 import { ClosedLoop } from "../../src/loop/closed-loop.ts";
@@ -31,8 +32,10 @@ async function stepRows(quick: boolean, log: (l: string) => void): Promise<Bench
   const tok = new ByteTokenizer(card.tokenizer);
   const prefix = tok.command("push the blue block into the green zone").map((id, i) => textToken(card, id, i, { sec: 0, nanosec: 0 }));
   await policy.start(prefix);
-  const n = quick ? 50 : 600; // 600 steps at 10 Hz = 60 s of control, and the window slides
-  log(`step: ${n} one-token steps on cpu (${m.note}), context ${card.context_length}`);
+  // The same sequence of shapes PyTorch runs below: a prefill, then one-token steps on a growing
+  // cache (inside the context, so no slide is timed).
+  const n = Math.min(quick ? 50 : 150, card.context_length - prefix.length);
+  log(`step: ${n} one-token steps on cpu (${m.note}) after a ${prefix.length}-token prefill`);
   const ms = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const t = absentToken(card, prefix.length + i, { sec: 0, nanosec: 0 });
@@ -42,12 +45,28 @@ async function stepRows(quick: boolean, log: (l: string) => void): Promise<Bench
     ms[i] = performance.now() - t0;
   }
   await policy.close();
-  const note = `${m.note}; ${n} steps with the KV cache, sliding at ${card.context_length}`;
+  const note = `${m.note}; onnxruntime-node cpu, ${n} steps with the KV cache after a ${prefix.length}-token prefill`;
   const p50 = quantile(ms, 0.5);
-  return [
+  const rows = [
     m.shipped ? atMost("step.cpu.p50", p50, "ms", 3, note) : info("step.cpu.p50", p50, "ms", note),
     info("step.cpu.p99", quantile(ms, 0.99), "ms"),
   ];
+  const torch = torchStep(m.card, prefix.length, n);
+  if ("why" in torch) rows.push(info("step.torch.p50", NaN, "ms", `not measured: ${torch.why}`));
+  else {
+    rows.push(info("step.torch.p50", torch.p50_ms, "ms", `PyTorch ${torch.torch} eager, ${torch.threads} threads, same architecture and sizes, same sequence of shapes`));
+    rows.push(atLeast("step.torch_over_ours", torch.p50_ms / p50, "x", 1, "PyTorch p50 / onnxruntime-node p50 (> 1: ours is faster)"));
+  }
+  return rows;
+}
+
+/** The same step in PyTorch eager (models/bench_step.py), or why it could not be measured. */
+function torchStep(card: string, prefix: number, steps: number): { p50_ms: number; threads: number; torch: string } | { why: string } {
+  const py = "/usr/bin/python3";
+  if (!existsSync(py)) return { why: `${py} not found` };
+  const r = spawnSync(py, ["models/bench_step.py", "--card", card, "--prefix", String(prefix), "--steps", String(steps)], { encoding: "utf8" });
+  if (r.status !== 0) return { why: (r.stderr || r.stdout || `exit ${r.status}`).trim().split("\n").pop()! };
+  return JSON.parse(r.stdout.trim().split("\n").pop()!) as { p50_ms: number; threads: number; torch: string };
 }
 
 /** The loop with an instant policy: what is left per tick is the loop's own work (compose, encode,
