@@ -19,7 +19,8 @@ export interface SimRecordOptions {
   task?: TaskName | "all";
   outDir: string;
   card?: ModelCard;
-  quiet?: boolean;
+  /** Called after each episode's log is closed (progress). */
+  onEpisode?: (r: SimRecorded) => void;
 }
 
 export interface SimRecorded {
@@ -61,7 +62,7 @@ export async function recordExpertEpisodes(opts: SimRecordOptions): Promise<SimR
     });
     const r = recorder.close();
     out.push({ file, seed, task: t, outcome: result.outcome, messages: r.messages });
-    if (!opts.quiet) process.stderr.write(`record: episode ${i + 1}/${opts.episodes} (seed ${seed}, ${t}): ${result.outcome}\n`);
+    opts.onEpisode?.(out[out.length - 1]!);
   }
   return out;
 }

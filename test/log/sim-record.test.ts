@@ -20,8 +20,8 @@ async function stream(path: string): Promise<string[]> {
 }
 
 test("an expert episode is logged whole, deterministically, and exports", async () => {
-  const a = await recordExpertEpisodes({ episodes: 1, seed: 7, task: "reach", outDir: join(dir, "a"), quiet: true });
-  const b = await recordExpertEpisodes({ episodes: 1, seed: 7, task: "reach", outDir: join(dir, "b"), quiet: true });
+  const a = await recordExpertEpisodes({ episodes: 1, seed: 7, task: "reach", outDir: join(dir, "a") });
+  const b = await recordExpertEpisodes({ episodes: 1, seed: 7, task: "reach", outDir: join(dir, "b") });
   assert.equal(a.length, 1);
   const s = await (await openLog(a[0]!.file)).summary();
   const topics = Object.fromEntries(s.topics.map((t) => [t.topic, t.count]));

@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Bench, BenchResult } from "../bench-types.ts";
 import { CliError } from "../errors.ts";
+import { progress } from "../progress.ts";
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), "../../../test/bench");
 
@@ -48,7 +49,8 @@ export function register(program: Command): void {
     .option("--list", "list the benches and exit")
     .option("--quick", "fewer iterations (a smoke run, not figures to quote)")
     .option("--json", "print an array of {name, value, unit, target, met} instead of a table")
-    .action(async (opts: { only?: string; list?: boolean; quick?: boolean; json?: boolean }) => {
+    .option("--quiet", "no progress lines")
+    .action(async (opts: { only?: string; list?: boolean; quick?: boolean; json?: boolean; quiet?: boolean }) => {
       const benches = await loadBenches();
       if (opts.list) {
         for (const b of benches) process.stdout.write(`${b.name.padEnd(16)} ${b.description}\n`);
@@ -63,12 +65,19 @@ export function register(program: Command): void {
         }
         chosen = benches.filter((b) => names.includes(b.name));
       }
-      const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+      // On a terminal a bar over the benches; otherwise (CI, logs) each bench's own lines.
+      const tty = Boolean(process.stderr.isTTY);
+      const log = (line: string) => {
+        if (!opts.quiet && !tty) process.stderr.write(`[bench] ${line}\n`);
+      };
+      const bar = progress({ label: "bench", total: chosen.length, unit: "benches", quiet: Boolean(opts.quiet) || !tty });
       const rows: BenchResult[] = [];
       for (const b of chosen) {
         log(`${b.name}: ${b.description}`);
         rows.push(...(await b.run({ quick: Boolean(opts.quick), log })));
+        bar.tick(1, b.name);
       }
+      bar.stop();
       process.stdout.write(opts.json ? JSON.stringify(rows, null, 2) + "\n" : formatTable(rows) + "\n");
     });
 }

@@ -10,6 +10,7 @@ import { defaultCardPath } from "../../log/layout.ts";
 import { loadTopicMap } from "../../log/topic-map.ts";
 import { nonNegative, positive } from "../../log/units.ts";
 import { CliError } from "../errors.ts";
+import { progress } from "../progress.ts";
 
 interface DatasetCliOptions {
   card?: string;
@@ -62,6 +63,8 @@ async function run(logs: string[], opts: DatasetCliOptions): Promise<void> {
   if (val > 1) throw new CliError(`dataset: --val: expected a fraction in [0, 1], found ${opts.val}`);
   const files = expand(logs);
   const t0 = Date.now();
+  const bar = progress({ label: "dataset", total: files.length, unit: "logs", quiet: Boolean(opts.quiet) });
+  let source: string | null = null;
   const result = await exportDataset(files, {
     card,
     out: opts.out,
@@ -69,9 +72,12 @@ async function run(logs: string[], opts: DatasetCliOptions): Promise<void> {
     valFraction: val,
     ...(opts.shardTokens ? { shardTokens: Math.floor(positive(opts.shardTokens, "--shard-tokens")) } : {}),
     onEpisode: (e) => {
-      if (!opts.quiet) process.stderr.write(`dataset: episode ${e.id} from ${e.source}: ${e.length} tokens, ${e.outcome}, ${e.split}\n`);
+      if (source !== null && e.source !== source) bar.tick(1, `${e.id} episodes`);
+      source = e.source;
     },
   });
+  bar.tick(1);
+  bar.stop();
   const { index } = result;
   if (opts.json) {
     process.stdout.write(JSON.stringify({ tokens: result.tokens, shards: index.shards, episodes: index.episodes.length, problems: result.problems }, null, 2) + "\n");

@@ -8,6 +8,7 @@ import { defaultCardPath } from "../../log/layout.ts";
 import { importLog, type ImportResult } from "../../log/import.ts";
 import { openLog } from "../../log/reader.ts";
 import { defaultTopicMap, loadTopicMap } from "../../log/topic-map.ts";
+import { progress } from "../progress.ts";
 import { CliError } from "../errors.ts";
 
 interface ImportCliOptions {
@@ -49,15 +50,15 @@ async function run(bag: string, opts: ImportCliOptions): Promise<void> {
   const card = loadCard(cardPath);
   const map = opts.map ? loadTopicMap(opts.map, card) : defaultTopicMap(card);
   const log = await openLog(bag);
+  const bar = progress({ label: "import", total: (await log.summary()).messageCount, unit: "messages", quiet: Boolean(opts.quiet) });
   const result = await importLog(log, bag, {
     out: opts.out,
     card,
     map,
     compression: opts.compression as Compression,
-    onMessage: (n) => {
-      if (!opts.quiet && n % 10000 === 0) process.stderr.write(`import: ${n} messages\n`);
-    },
+    onMessage: () => bar.tick(),
   });
+  bar.stop();
   process.stdout.write(opts.json ? JSON.stringify(result, null, 2) + "\n" : formatImport(bag, result) + "\n");
 }
 

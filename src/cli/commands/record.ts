@@ -11,6 +11,7 @@ import { Recorder } from "../../log/recorder.ts";
 import { isInputError } from "../../log/errors.ts";
 import { parseTopics } from "../../log/topics.ts";
 import { parseSize, positive } from "../../log/units.ts";
+import { progress } from "../progress.ts";
 import { CliError } from "../errors.ts";
 
 interface RecordOptions {
@@ -129,13 +130,15 @@ async function recordSim(opts: RecordOptions): Promise<void> {
   if (!opts.expert) throw new CliError("record --sim: only --expert episodes can be recorded (give --expert)");
   const episodes = positive(opts.episodes ?? "1", "--episodes");
   const { recordExpertEpisodes } = await import("../../log/sim-record.ts");
+  const bar = progress({ label: "record", total: episodes, unit: "episodes", quiet: Boolean(opts.quiet) });
   const result = await recordExpertEpisodes({
     episodes,
     seed: Number(opts.seed ?? 0),
     task: (opts.task ?? "all") as "all",
     outDir: opts.out,
     card: cardOption(opts.card),
-    quiet: Boolean(opts.quiet),
+    onEpisode: (e) => bar.tick(1, e.outcome),
   });
+  bar.stop();
   for (const e of result) process.stdout.write(`${e.file}: seed ${e.seed}, ${e.messages} messages, outcome ${e.outcome}\n`);
 }

@@ -6,6 +6,7 @@ import { isInputError } from "../../log/errors.ts";
 import { openLog } from "../../log/reader.ts";
 import { replay, type ReplayResult } from "../../log/replay.ts";
 import { nonNegative, positive } from "../../log/units.ts";
+import { progress } from "../progress.ts";
 import { CliError } from "../errors.ts";
 
 interface ReplayCliOptions {
@@ -51,23 +52,20 @@ async function run(file: string, opts: ReplayCliOptions): Promise<void> {
   const stop = () => abort.abort();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-  let n = 0;
-  let last = Date.now();
+  const selected = opts.topics?.split(",").map((s) => s.trim()).filter(Boolean);
+  const summary = await log.summary();
+  const total = summary.topics.filter((t) => !selected || selected.includes(t.topic)).reduce((a, t) => a + t.count, 0);
+  const bar = progress({ label: "replay", total, unit: "messages", quiet: Boolean(opts.quiet) });
   const result = await replay(log, bus, {
     rate: positive(opts.rate, "--rate"),
     max: Boolean(opts.max),
-    topics: opts.topics?.split(",").map((s) => s.trim()).filter(Boolean),
+    topics: selected,
     ...(opts.start !== undefined ? { start: nonNegative(opts.start, "--start") } : {}),
     ...(opts.end !== undefined ? { end: nonNegative(opts.end, "--end") } : {}),
     signal: abort.signal,
-    onMessage: () => {
-      n++;
-      if (!opts.quiet && Date.now() - last > 5000) {
-        last = Date.now();
-        process.stderr.write(`replay: ${n} messages published\n`);
-      }
-    },
+    onMessage: () => bar.tick(),
   });
+  bar.stop();
   process.off("SIGINT", stop);
   process.off("SIGTERM", stop);
   await bus.close();
