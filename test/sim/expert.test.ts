@@ -55,5 +55,6 @@ test("omniloop sim refuses bad options by name", () => {
   const bad = cli(["sim", "--expert", "--task", "stack"]);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /sim: --task expects reach, push or all, found "stack"/);
-  assert.match(cli(["sim"]).stderr, /sim: say what drives the arm: --expert/);
+  // without --expert a model drives: a card that is not there is named
+  assert.match(cli(["sim", "--model", "/nonexistent/card.json"]).stderr, /sim: --model \/nonexistent\/card\.json: no such card/);
 });

@@ -44,6 +44,10 @@ export function register(program: Command): void {
 }
 
 async function run(file: string, opts: ReplayCliOptions): Promise<void> {
+  // Options first: a bad flag is reported before any file is read.
+  const rate = positive(opts.rate, "--rate");
+  const start = opts.start !== undefined ? nonNegative(opts.start, "--start") : undefined;
+  const end = opts.end !== undefined ? nonNegative(opts.end, "--end") : undefined;
   const log = await openLog(file);
   const bus = await createBus(opts.bus);
   // A networked bus drops what is published before its link is up: wait for it.
@@ -57,11 +61,11 @@ async function run(file: string, opts: ReplayCliOptions): Promise<void> {
   const total = summary.topics.filter((t) => !selected || selected.includes(t.topic)).reduce((a, t) => a + t.count, 0);
   const bar = progress({ label: "replay", total, unit: "messages", quiet: Boolean(opts.quiet) });
   const result = await replay(log, bus, {
-    rate: positive(opts.rate, "--rate"),
+    rate,
     max: Boolean(opts.max),
     topics: selected,
-    ...(opts.start !== undefined ? { start: nonNegative(opts.start, "--start") } : {}),
-    ...(opts.end !== undefined ? { end: nonNegative(opts.end, "--end") } : {}),
+    ...(start !== undefined ? { start } : {}),
+    ...(end !== undefined ? { end } : {}),
     signal: abort.signal,
     onMessage: () => bar.tick(),
   });
