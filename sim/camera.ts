@@ -2,23 +2,12 @@
 // top-down view (for people). Both map table-frame points to pixels; the pinhole follows the ROS
 // optical-frame convention (x right, y down, z forward) and exposes its intrinsics, so a test or
 // a policy can project a detection into the image.
+import type { PinholeModel } from "../src/view/camera-model.ts";
 import { cross, norm, scale, sub, type Vec3 } from "./math3.ts";
 
-export interface PinholeCamera {
-  kind: "pinhole";
-  width: number;
-  height: number;
-  fx: number;
-  fy: number;
-  cx: number;
-  cy: number;
-  /** Camera centre in the table frame. */
-  eye: Vec3;
-  /** Rows of the table→camera rotation: the optical x, y, z axes in table coordinates. */
-  right: Vec3;
-  down: Vec3;
-  forward: Vec3;
-}
+/** The pinhole model is the runtime's (viewers draw detections with it from a log's metadata):
+ * one definition, shared. */
+export type PinholeCamera = PinholeModel;
 
 export interface OrthoCamera {
   kind: "ortho";
