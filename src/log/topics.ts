@@ -14,6 +14,8 @@ export const DEFAULT_TOPICS: readonly Topic[] = [
   { name: "/omniloop/estop", type: "std_msgs/msg/Bool" },
   { name: "/omniloop/said", type: "std_msgs/msg/String" },
   { name: "/omniloop/episode", type: "std_msgs/msg/String" },
+  { name: "/omniloop/surprise", type: "std_msgs/msg/Float64MultiArray" },
+  { name: "/omniloop/holds", type: "std_msgs/msg/String" },
   { name: "/omniloop/observation", type: "omniloop/msg/Omnitoken" },
   { name: "/omniloop/prediction", type: "omniloop/msg/Omnitoken" },
 ];

@@ -23,6 +23,7 @@ interface SimOptions {
   dropFrames: string;
   async?: string;
   foxglove?: string | true;
+  record?: string;
 }
 
 function intOption(value: string, name: string, min: number): number {
@@ -47,6 +48,7 @@ export function register(program: Command): void {
     .option("--drop-frames <fraction>", "drop this fraction of camera frames before the loop sees them", "0")
     .option("--async <horizon>", "asynchronous mode: act from rolled-out chunks of this many steps")
     .option("--foxglove [addr]", "serve the live view to Foxglove/Lichtblick at [HOST:]PORT (default 127.0.0.1:8765); episodes then run at wall-clock pace")
+    .option("--record <file.mcap>", "log everything the loop sees and decides (sensors, observations, predictions, commands, holds, surprise) to MCAP")
     .option("--expert", "the scripted expert drives instead of a model (lockstep, as fast as the CPU allows)")
     .option("--episodes <n>", "episodes to run (default 1; --realtime: until Ctrl-C)")
     .option("--seed <n>", "seed of the first episode (episode i uses seed + i)", "0")
@@ -114,6 +116,9 @@ async function modelDriven(opts: SimOptions, seed: number, task: "reach" | "push
   const dropFrames = Number(opts.dropFrames);
   if (!(dropFrames >= 0 && dropFrames < 1)) throw new CliError(`sim: --drop-frames expects a fraction in [0, 1), found "${opts.dropFrames}"`);
   const view = opts.foxglove === undefined ? null : await startView(opts.foxglove, opts.model, camera);
+  // One tap bus serves the viewer and the recorder alike.
+  const tap = view?.tap ?? (opts.record ? new (await import("../../bus/memory.ts")).MemoryBus() : undefined);
+  const recording = opts.record && tap ? await startRecording(opts.record, tap, opts.model, camera) : null;
   try {
     const summary = await runModelEpisodes({
       model: opts.model,
@@ -126,12 +131,39 @@ async function modelDriven(opts: SimOptions, seed: number, task: "reach" | "push
       camera,
       quiet: Boolean(opts.quiet),
       json: Boolean(opts.json),
-      ...(view ? { tap: view.tap, paceRealtime: true } : {}),
+      ...(tap ? { tap } : {}),
+      paceRealtime: Boolean(view),
     });
     process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary) + "\n");
   } finally {
+    if (recording) process.stderr.write(`sim: ${await recording.stop()}\n`);
     await view?.close();
   }
+}
+
+/** Record every default topic from the tap, plus the view channels (so the log opens in Foxglove
+ * with the same layout) and the camera model. */
+async function startRecording(out: string, tap: import("../../bus/types.ts").Bus, model: string, cam: ReturnType<typeof cameraOption>) {
+  const { Recorder } = await import("../../log/recorder.ts");
+  const { recordBus } = await import("../../log/bus-recorder.ts");
+  const { DEFAULT_TOPICS } = await import("../../log/topics.ts");
+  const { recordView } = await import("../../view/record-view.ts");
+  const { loadCard } = await import("../../omnitoken/card.ts");
+  const { pinholeCamera, DEFAULT_VIEW } = await import("../../../sim/camera.ts");
+  const { DEFAULT_SIM_CONFIG } = await import("../../../sim/config.ts");
+  const card = loadCard(model);
+  const recorder = await Recorder.open({ out, card, config: { command: "sim", model } });
+  const camera = pinholeCamera({ width: cam.width ?? 128, height: cam.height ?? 96, fovY: DEFAULT_SIM_CONFIG.camera.fovY, eye: DEFAULT_VIEW.eye, target: DEFAULT_VIEW.target });
+  const view = recordView(tap, recorder, { card, camera });
+  const raw = recordBus(tap, DEFAULT_TOPICS, recorder);
+  return {
+    async stop(): Promise<string> {
+      view.stop();
+      const { recording, counts } = await raw.stop();
+      const n = Object.values(counts).reduce((a, b) => a + b, 0);
+      return `recorded ${n} messages to ${out} (${recording.files.length} file${recording.files.length === 1 ? "" : "s"})`;
+    },
+  };
 }
 
 /** The Foxglove live view on a tap bus the loop copies everything to; started before the model
