@@ -50,6 +50,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     g.add_argument("--free-block", type=int, default=64, help="width of the block that sees every column")
     g.add_argument("--block", action="append", default=[], metavar="NAME=W", help="set one column's block width")
     g.add_argument("--dropout", type=float, default=0.0)
+    g.add_argument("--action-residual", type=float, default=0.0, metavar="S",
+                   help="residual action head: predict the next joints as the input token's joints + S*tanh(head), "
+                        "clamped to the limits (normalised units per token; 0: absolute tanh head)")
     g.add_argument("--context", type=int, default=0, help="tokens per training window and the card's context_length "
                    "(default: the dataset card's context_length)")
     g = ap.add_argument_group("optimisation")
@@ -105,7 +108,8 @@ def build_config(args: argparse.Namespace, columns: list[Column], card: dict) ->
     context = args.context or int(card.get("context_length") or 256)
     blocks = default_blocks(columns, args.block_mult, args.block_min, args.block_max, args.free_block,
                             pairs(args.block, "--block", int))
+    extra = {"action_residual": args.action_residual} if args.action_residual > 0 else {}
     cfg = ModelConfig(blocks=blocks, layers=args.layers, heads=args.heads, mlp_ratio=args.mlp_ratio,
-                      dropout=args.dropout, context_length=context)
+                      dropout=args.dropout, context_length=context, extra=extra)
     cfg.validate(columns)
     return cfg

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .model import OmniModel, activate
+from .model import OmniModel
 from .schema import special_ids
 
 OPSET = 17  # the newest torch 1.13 exports; LayerNormalization is one op from 17 on
@@ -38,7 +38,7 @@ class OnnxGraph(nn.Module):
         flat = args[len(cols) + 2:]
         past = [(flat[2 * i], flat[2 * i + 1]) for i in range(len(flat) // 2)]
         out, presents = self.model(inputs, present, position, past)
-        res = [activate(c, out[c.name]) for c in cols]
+        res = [self.model.finish(c, out[c.name], inputs, present) for c in cols]
         for k, v in presents:
             res += [k, v]
         return tuple(res)

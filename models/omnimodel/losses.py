@@ -20,14 +20,17 @@ def _masked_mean(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
     return (x * m).sum() / m.sum().clamp(min=1.0)
 
 
-def column_loss(col: Column, raw: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """raw: the head's output [B, T, out]; target [B, T] ids or [B, T, W]; mask [B, T] -> scalar."""
+def column_loss(col: Column, raw: torch.Tensor, target: torch.Tensor, mask: torch.Tensor,
+                finished: torch.Tensor | None = None) -> torch.Tensor:
+    """raw: the head's output [B, T, out]; target [B, T] ids or [B, T, W]; mask [B, T] -> scalar.
+    `finished`: the activated output when the model computes it with context (residual action)."""
     if col.kind == "text":
         ce = F.cross_entropy(raw.reshape(-1, raw.shape[-1]).float(), target.reshape(-1), reduction="none")
         return _masked_mean(ce.view_as(mask), mask)
     if col.kind == "objects":
         return _objects_loss(col, raw, target, mask)
-    err = (activate(col, raw.float()) - target) ** 2  # [B, T, W]
+    value = finished.float() if finished is not None else activate(col, raw.float())
+    err = (value - target) ** 2  # [B, T, W]
     return _masked_mean(err.mean(-1), mask)
 
 
@@ -45,11 +48,15 @@ def _objects_loss(col: Column, raw: torch.Tensor, target: torch.Tensor, mask: to
 
 
 def losses(columns: list[Column], out: dict[str, torch.Tensor], batch: dict,
-           only: frozenset[str] | None = None) -> dict[str, torch.Tensor]:
-    """Per-column loss for every column with a head output (and in `only`, when given)."""
+           only: frozenset[str] | None = None, model=None) -> dict[str, torch.Tensor]:
+    """Per-column loss for every column with a head output (and in `only`, when given). With
+    `model`, continuous outputs are finished by `model.finish` (a residual action head needs the
+    batch's inputs)."""
     res = {}
     for i, col in enumerate(columns):
         if col.name not in out or (only is not None and col.name not in only):
             continue
-        res[col.name] = column_loss(col, out[col.name], batch["targets"][col.name], batch["tmask"][..., i])
+        finished = (model.finish(col, out[col.name], batch["inputs"], batch["present"])
+                    if model is not None and col.kind == "action" else None)
+        res[col.name] = column_loss(col, out[col.name], batch["targets"][col.name], batch["tmask"][..., i], finished)
     return res

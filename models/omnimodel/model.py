@@ -157,14 +157,23 @@ class Head(nn.Module):
         return self.out(torch.cat([self.norm(own), self.free_norm(free)], dim=-1))  # raw: logits / pre-activation
 
 
-def activate(col: Column, raw: torch.Tensor) -> torch.Tensor:
+def activate(col: Column, raw: torch.Tensor, base: torch.Tensor | None = None, has: torch.Tensor | None = None,
+             residual: float = 0.0) -> torch.Tensor:
     """The head's output as the ONNX graph gives it: text logits (softmax is the sampler's), pixels
     and every object field in [0,1] (sigmoid; object presence is a probability), action in [-1,1]
-    (tanh: linear near 0, bounded to the card's normalised joint range)."""
+    (tanh: linear near 0, bounded to the card's normalised joint range).
+
+    Residual action (`residual` > 0): where the input token has the action column (`has`), the
+    prediction is that token's joints plus a bounded step, `clamp(base + residual * tanh(raw), -1, 1)`
+    — the next joint state is learnt as a change, which per-tick steps of ~0.01 need; where the
+    input has no joints (text tokens), it stays absolute, `tanh(raw)`."""
     if col.kind == "text":
         return raw
     if col.kind == "action":
-        return torch.tanh(raw)
+        a = torch.tanh(raw)
+        if residual > 0 and base is not None and has is not None:
+            return torch.where(has, torch.clamp(base + residual * a, -1.0, 1.0), a)
+        return a
     return torch.sigmoid(raw)
 
 
@@ -188,6 +197,18 @@ class OmniModel(nn.Module):
         # whatever its column's width (7 joints or 3072 pixels).
         self.blocks.apply(_init)
         self.heads.apply(_init)
+
+    @property
+    def action_residual(self) -> float:
+        """Max per-token step of a residual action head (cfg.extra["action_residual"]); 0: absolute."""
+        return float(self.cfg.extra.get("action_residual", 0.0))
+
+    def finish(self, col: Column, raw: torch.Tensor, inputs: dict[str, torch.Tensor], present: torch.Tensor) -> torch.Tensor:
+        """`activate` with the context a residual action head needs (the input token's joints)."""
+        if col.kind == "action" and self.action_residual > 0:
+            i = self.columns.index(col)
+            return activate(col, raw, inputs[col.name], present[..., i:i + 1] > 0.5, self.action_residual)
+        return activate(col, raw)
 
     def block(self, h: torch.Tensor, name: str) -> torch.Tensor:
         a, b = self.slices[name]

@@ -68,7 +68,7 @@ def validate(model: OmniModel, batcher: Batcher, windows, bs: int, device, amp: 
         b = to_device(batcher(windows[i:i + bs]), device)
         with _autocast(device, amp):
             out, _ = model(b["inputs"], b["present"], b["position"])
-        for name, loss in losses(model.columns, out, b).items():
+        for name, loss in losses(model.columns, out, b, model=model).items():
             n = float(b["tmask"][..., index[name]].sum())
             if n > 0:
                 sums[name] = sums.get(name, 0.0) + float(loss) * n
@@ -199,7 +199,7 @@ class Run:
         batch = to_device(restrict(self.batcher(self.sampler.sample(args.batch_size)), cols, keep), self.device)
         with _autocast(self.device, args.amp):
             out, _ = self.net(batch["inputs"], batch["present"], batch["position"], active=keep, heads=keep)
-        ls = losses(cols, out, batch, keep)
+        ls = losses(cols, out, batch, keep, model=self.model)
         loss = sum(self.weights[k] * v for k, v in ls.items())
         self.optim.zero_grad(set_to_none=True)
         loss.backward()

@@ -163,3 +163,30 @@ class Config(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ResidualActionHead(unittest.TestCase):
+    """`--action-residual S`: the next joints = this token's joints + a step bounded by S, clamped to
+    the limits; absolute (tanh) where the token has no joints."""
+
+    def test_residual_output_is_a_bounded_step_from_the_input_joints(self):
+        model = helpers.micro_model()
+        model.cfg.extra["action_residual"] = 0.25
+        x, present, position = helpers.inputs(model, 2, 6, seed=4)
+        out, _ = model(x, present, position)
+        act = next(c for c in COLS if c.kind == "action")
+        i = COLS.index(act)
+        y = model.finish(act, out[act.name], x, present)  # [B, T, A]
+        has = present[..., i] > 0.5
+        step = y[has] - x[act.name][has]
+        inside = (y[has].abs() < 1.0)  # where the clamp did not bite
+        self.assertTrue(bool((step[inside].abs() <= 0.25 + 1e-6).all()), "a step is bounded by S")
+        self.assertTrue(torch.allclose(y[~has], torch.tanh(out[act.name][~has])), "no joints in: absolute")
+        self.assertTrue(bool((y.abs() <= 1.0).all()))
+
+    def test_without_the_setting_the_head_is_absolute(self):
+        model = helpers.micro_model()
+        x, present, position = helpers.inputs(model, 1, 4, seed=5)
+        out, _ = model(x, present, position)
+        act = next(c for c in COLS if c.kind == "action")
+        self.assertTrue(torch.equal(model.finish(act, out[act.name], x, present), torch.tanh(out[act.name])))

@@ -12,7 +12,7 @@ from omnimodel.export import OPSET, OnnxGraph, decode, write_export
 
 # Plain ops only, so the graph suits onnxruntime's CPU and WebGPU providers.
 PLAIN_OPS = {"Add", "Cast", "Concat", "Constant", "ConstantOfShape", "Cos", "Div", "Equal", "Erf", "Expand", "Gather",
-             "Greater", "Identity", "LayerNormalization", "LessOrEqual", "MatMul", "Mul", "Neg", "Range", "Reshape",
+             "Greater", "Identity", "Clip", "LayerNormalization", "LessOrEqual", "MatMul", "Mul", "Neg", "Range", "Reshape",
              "Shape", "Sigmoid", "Sin", "Slice", "Softmax", "Sqrt", "Sub", "Tanh", "Transpose", "Unsqueeze", "Where",
              "Gemm", "Split"}
 
