@@ -15,6 +15,7 @@ import { progress } from "../progress.ts";
 import { CliError } from "../errors.ts";
 
 interface RecordOptions {
+  json?: boolean;
   bus?: string;
   topics?: string;
   out: string;
@@ -49,6 +50,7 @@ export function register(program: Command): void {
     .option("--rotate-size <bytes>", "start a new file past this size (files FILE_0.mcap, FILE_1.mcap, …)")
     .option("--rotate-duration <s>", "start a new file after this many seconds")
     .option("--duration <s>", "stop after this many seconds (default: until Ctrl-C)")
+    .option("--json", "print what was recorded as JSON")
     .option("--sim", "record the built-in simulator instead of a bus")
     .option("--expert", "with --sim: the scripted expert drives")
     .option("--episodes <n>", "with --sim: how many episodes", "1")
@@ -123,6 +125,10 @@ async function recordFromBus(opts: RecordOptions): Promise<void> {
     if (s.dropped || s.malformed) lines.push(`  ${topic}: the bus dropped ${s.dropped} and refused ${s.malformed} malformed messages`);
   }
   for (const e of result.errors) lines.push(`  not recorded: ${e}`);
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ ...result.recording, counts: result.counts, bus: result.bus, errors: result.errors }, null, 2) + "\n");
+    return;
+  }
   process.stdout.write(lines.join("\n") + "\n");
 }
 
@@ -140,5 +146,9 @@ async function recordSim(opts: RecordOptions): Promise<void> {
     onEpisode: (e) => bar.tick(1, e.outcome),
   });
   bar.stop();
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+    return;
+  }
   for (const e of result) process.stdout.write(`${e.file}: seed ${e.seed}, ${e.messages} messages, outcome ${e.outcome}\n`);
 }
