@@ -45,6 +45,7 @@ interface RunFigures {
   lateMs: number[];
   missed: number;
   ticks: number;
+  episodes: number;
   rssWarmMb: number;
   rssEndMb: number;
   rssMaxMb: number;
@@ -74,17 +75,31 @@ async function runAt50Hz(seconds: number): Promise<RunFigures> {
       rssMax = Math.max(rssMax, rss);
       if (!rssWarm && clock.stats().ticks >= warmTicks) rssWarm = rss;
     }, 250);
-    const result = await loop.runEpisode("push the red block into the blue zone", { maxTicks: seconds * RATE_HZ });
+    // Episodes back to back until the time is up, as on a robot: the model may say "done" early,
+    // and the next episode starts on the same clock (its prefill is part of what is measured).
+    const total = seconds * RATE_HZ;
+    const lateMs: number[] = [];
+    const stepMs: number[] = [];
+    let ticks = 0;
+    let episodes = 0;
+    while (ticks + clock.stats().missed < total) {
+      const result = await loop.runEpisode("push the red block into the blue zone", { maxTicks: total - ticks - clock.stats().missed });
+      lateMs.push(...result.lateMs);
+      stepMs.push(...result.stepMs);
+      ticks += result.ticks;
+      episodes += 1;
+    }
     clearInterval(sampler);
     await loop.close();
     return {
-      lateMs: result.lateMs,
+      lateMs,
       missed: clock.stats().missed,
-      ticks: result.ticks,
+      ticks,
+      episodes,
       rssWarmMb: rssWarm / 2 ** 20,
       rssEndMb: process.memoryUsage().rss / 2 ** 20,
       rssMaxMb: rssMax / 2 ** 20,
-      stepMs: result.stepMs,
+      stepMs,
       model: shipped ? "shipped model" : "tiny test model (models/reference missing)",
     };
   } finally {
@@ -101,7 +116,7 @@ async function realtimeRows(quick: boolean): Promise<BenchResult[]> {
   return [
     atMost("realtime.jitter.p99", quantile(f.lateMs, 0.99), "ms", 1, note),
     info("realtime.jitter.p50", quantile(f.lateMs, 0.5), "ms"),
-    atMost("realtime.deadline_misses", f.missed, "ticks", 0, `of ${f.ticks + f.missed}`),
+    atMost("realtime.deadline_misses", f.missed, "ticks", 0, `of ${f.ticks + f.missed}, over ${f.episodes} episodes`),
     info("realtime.step.p50", quantile(f.stepMs, 0.5), "ms"),
   ];
 }
@@ -113,7 +128,7 @@ async function soakRows(quick: boolean): Promise<BenchResult[]> {
   return [
     atMost("soak.rss_growth", f.rssEndMb - f.rssWarmMb, "MB", 10, `${note}; after 5 s warm-up ${f.rssWarmMb.toFixed(0)} MB, at the end ${f.rssEndMb.toFixed(0)} MB`),
     atMost("soak.rss_max", f.rssMaxMb, "MB", 300, "the whole runtime (this process: loop, model, bus; the simulator is its own process)"),
-    atMost("soak.deadline_misses", f.missed, "ticks", 0, `of ${f.ticks + f.missed}`),
+    atMost("soak.deadline_misses", f.missed, "ticks", 0, `of ${f.ticks + f.missed}, over ${f.episodes} episodes`),
   ];
 }
 
