@@ -18,6 +18,10 @@ interface ReplayCliOptions {
   end?: string;
   quiet?: boolean;
   json?: boolean;
+  model?: string;
+  openLoop?: boolean;
+  provider: string;
+  map?: string;
 }
 
 export function register(program: Command): void {
@@ -25,6 +29,11 @@ export function register(program: Command): void {
     .command("replay")
     .description("re-publish a log on a bus at its recorded timing (or --rate R, or --max)")
     .argument("<log>", "FILE.mcap, BAG.db3 or a rosbag2 bag folder")
+    .argument("[more...]", "with --open-loop: more logs to score")
+    .option("--open-loop", "score --model against the log instead of publishing it: per-joint action error per episode")
+    .option("--model <card.json>", "with --open-loop: the model to score (its card; the .onnx beside it)")
+    .option("--provider <name>", "with --open-loop: execution provider", "cpu")
+    .option("--map <map.yaml>", "with --open-loop: which topics feed which columns (default: CONVENTIONS)")
     .option("--bus <url>", "where to publish: zmq://HOST:PORT or memory://", "memory://")
     .option("--rate <factor>", "speed over recorded time", "1")
     .option("--max", "as fast as possible, ignoring recorded timing")
@@ -33,8 +42,10 @@ export function register(program: Command): void {
     .option("--end <s>", "seconds from the log's first message to stop at")
     .option("--quiet", "no progress lines")
     .option("--json", "print the result as JSON")
-    .action(async (file: string, opts: ReplayCliOptions) => {
+    .action(async (file: string, more: string[], opts: ReplayCliOptions) => {
       try {
+        if (opts.openLoop) return await openLoop([file, ...more], opts);
+        if (more.length) throw new CliError(`replay: one log at a time (got ${1 + more.length}); several are for --open-loop`);
         await run(file, opts);
       } catch (err) {
         if (isInputError(err)) throw new CliError(`replay: ${err.message}`);
@@ -74,6 +85,42 @@ async function run(file: string, opts: ReplayCliOptions): Promise<void> {
   process.off("SIGTERM", stop);
   await bus.close();
   process.stdout.write(opts.json ? JSON.stringify(result, null, 2) + "\n" : formatResult(file, result) + "\n");
+}
+
+async function openLoop(files: string[], opts: ReplayCliOptions): Promise<void> {
+  if (!opts.model) throw new CliError("replay --open-loop: give the model to score with --model CARD.json");
+  const { OnnxPolicy } = await import("../../policy/onnx-policy.ts");
+  const { parseProvider } = await import("../../policy/providers.ts");
+  const { scoreOpenLoop } = await import("../open-loop.ts");
+  const { loadTopicMap } = await import("../../log/topic-map.ts");
+  const log = (line: string) => process.stderr.write(`replay: ${line}\n`);
+  const policy = await OnnxPolicy.load({ card: opts.model, provider: parseProvider(opts.provider), log });
+  try {
+    const bar = progress({ label: "open-loop", total: files.length, unit: "logs", quiet: Boolean(opts.quiet) || files.length < 5 });
+    let source = "";
+    const result = await scoreOpenLoop(files, policy, {
+      ...(opts.map ? { map: loadTopicMap(opts.map, policy.card) } : {}),
+      onEpisode: (e) => {
+        if (source && e.source !== source) bar.tick();
+        source = e.source;
+      },
+    });
+    bar.tick();
+    bar.stop();
+    if (opts.json) {
+      process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+      return;
+    }
+    const names = result.joints.map((j) => j.name);
+    const head = ["log", "episode", "task", "ticks", ...names.map((n, i) => `${n} (${result.joints[i]!.unit})`)];
+    const rows = result.episodes.map((e) => [e.source.split("/").pop()!, String(e.index), e.task ?? "", `${e.scored}/${e.ticks}`, ...names.map((n) => e.rmse[n]!.toFixed(4))]);
+    rows.push(["all", "", "", String(result.episodes.reduce((a, e) => a + e.scored, 0)), ...names.map((n) => result.overall[n]!.toFixed(4))]);
+    const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join("  ").trimEnd();
+    process.stdout.write(`open-loop action error (RMS per joint) of ${opts.model}\n${[line(head), ...rows.map(line)].join("\n")}\n`);
+  } finally {
+    await policy.close();
+  }
 }
 
 export function formatResult(file: string, r: ReplayResult): string {
