@@ -61,3 +61,48 @@ test("omniloop sim --foxglove serves camera, joints and surprise to a Foxglove c
     await exited;
   }
 });
+
+test("omniloop replay --foxglove serves a recorded run to a Foxglove client", async () => {
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dir = mkdtempSync(join(tmpdir(), "omniloop-replay-view-"));
+  const log = join(dir, "run.mcap");
+  const rec = spawnSync(process.execPath, ["bin/omniloop.js", "sim", "--model", "test/fixtures/models/tiny/card.json", "--task", "reach", "--episodes", "1", "--record", log, "--quiet"], { encoding: "utf8" });
+  assert.equal(rec.status, 0, rec.stderr);
+  const port = await freePort();
+  const child = spawn(process.execPath, ["bin/omniloop.js", "replay", log, "--rate", "1", "--foxglove", `127.0.0.1:${port}`, "--quiet"], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.setEncoding("utf8");
+  child.stdout.resume();
+  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no "ws://127.0.0.1:${port}" line within 30 s; stderr: ${stderr}`)), 30_000);
+      child.stderr.on("data", (d: string) => {
+        stderr += d;
+        if (stderr.includes(`ws://127.0.0.1:${port}`)) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+      void exited.then((code) => reject(new Error(`replay exited (${code}) before serving; stderr: ${stderr}`)));
+    });
+    const viewer = new Viewer(`ws://127.0.0.1:${port}`);
+    try {
+      await viewer.subscribe(["/camera/image_raw", "/joint_states"]);
+      for (let i = 0; i < 200 && (viewer.count("/camera/image_raw") < 3 || viewer.count("/joint_states") < 3); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.deepEqual(viewer.invalid, []);
+      assert.ok(viewer.count("/camera/image_raw") >= 3, `camera frames: ${viewer.count("/camera/image_raw")}`);
+      assert.ok(viewer.count("/joint_states") >= 3, `joint states: ${viewer.count("/joint_states")}`);
+    } finally {
+      viewer.close();
+    }
+  } finally {
+    child.kill("SIGINT");
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

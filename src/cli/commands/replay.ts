@@ -22,6 +22,7 @@ interface ReplayCliOptions {
   openLoop?: boolean;
   provider: string;
   map?: string;
+  foxglove?: string | true;
 }
 
 export function register(program: Command): void {
@@ -30,6 +31,7 @@ export function register(program: Command): void {
     .description("re-publish a log on a bus at its recorded timing (or --rate R, or --max)")
     .argument("<log>", "FILE.mcap, BAG.db3 or a rosbag2 bag folder")
     .argument("[more...]", "with --open-loop: more logs to score")
+    .option("--foxglove [addr]", "serve the replayed log to Foxglove/Lichtblick at [HOST:]PORT (default 127.0.0.1:8765)")
     .option("--open-loop", "score --model against the log instead of publishing it: per-joint action error per episode")
     .option("--model <card.json>", "with --open-loop: the model to score (its card; the .onnx beside it)")
     .option("--provider <name>", "with --open-loop: execution provider", "cpu")
@@ -61,6 +63,7 @@ async function run(file: string, opts: ReplayCliOptions): Promise<void> {
   const end = opts.end !== undefined ? nonNegative(opts.end, "--end") : undefined;
   const log = await openLog(file);
   const bus = await createBus(opts.bus);
+  const view = opts.foxglove === undefined ? null : await startView(opts.foxglove, bus, file, await log.metadata());
   // A networked bus drops what is published before its link is up: wait for it.
   await (bus as Partial<{ ready(): Promise<void> }>).ready?.();
   const abort = new AbortController();
@@ -83,8 +86,30 @@ async function run(file: string, opts: ReplayCliOptions): Promise<void> {
   bar.stop();
   process.off("SIGINT", stop);
   process.off("SIGTERM", stop);
+  await view?.close();
   await bus.close();
   process.stdout.write(opts.json ? JSON.stringify(result, null, 2) + "\n" : formatResult(file, result) + "\n");
+}
+
+/** The live view on the replay's bus, with the card and camera model the log carries. */
+async function startView(flag: string | true, bus: import("../../bus/types.ts").Bus, file: string, meta: Record<string, Record<string, string>>) {
+  const { parseViewAddress, ViewAddressError } = await import("../../view/address.ts");
+  const { startFoxgloveServer } = await import("../../view/foxglove-server.ts");
+  const { cameraFromMetadata } = await import("../../view/camera-model.ts");
+  const { validateCard } = await import("../../omnitoken/card.ts");
+  let addr;
+  try {
+    addr = parseViewAddress(flag);
+  } catch (err) {
+    if (err instanceof ViewAddressError) throw new CliError(`replay: ${err.message}`);
+    throw err;
+  }
+  const cardJson = meta["omniloop.card"]?.json;
+  const card = cardJson === undefined ? undefined : validateCard(JSON.parse(cardJson), `${file} (its stored card)`);
+  const camera = cameraFromMetadata(meta, file);
+  const server = await startFoxgloveServer(bus, { ...addr, ...(card ? { card } : {}), ...(camera ? { camera } : {}) });
+  process.stderr.write(`replay: Foxglove live view on ${server.url}\n`);
+  return server;
 }
 
 async function openLoop(files: string[], opts: ReplayCliOptions): Promise<void> {
