@@ -2,6 +2,7 @@
 // `ros2 lifecycle set /omniloop configure` and launch files drive it), the ROS 2 bus over it, and
 // the omniloop node behind the lifecycle bridge. Only this file and seam.ts touch rclnodejs; it is
 // loaded only when `--bus ros2` is chosen.
+import type { Bus } from "../types.ts";
 import type * as rcl from "rclnodejs";
 import { Ros2Bus } from "./bus.ts";
 import type { RunConfig } from "./config.ts";
@@ -21,6 +22,8 @@ const LABELS: Record<string, LifecycleState> = { unconfigured: "unconfigured", i
 
 export interface Ros2Node {
   node: OmniloopNode;
+  /** The node's ROS 2 bus (a viewer can attach to it). */
+  bus: Bus;
   /** Drive the ROS lifecycle to active (the launch file's autostart). */
   autostart(): Promise<void>;
   close(): Promise<void>;
@@ -59,6 +62,7 @@ export async function startRos2Node(o: { config: RunConfig; makePolicy: PolicyFa
   ros.spin();
   return {
     node,
+    bus,
     async autostart() {
       ros.configure();
       ros.activate();

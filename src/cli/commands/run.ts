@@ -8,6 +8,7 @@ import { CliError } from "../errors.ts";
 interface RunOptions {
   config: string;
   bus: string;
+  foxglove?: string | true;
   node: string;
   model?: string;
   provider?: string;
@@ -33,6 +34,7 @@ export function register(program: Command): void {
     .option("--client-key <file>", "override policy.client_key: this robot's secret certificate")
     .option("--hub", "with --bus zmq: host the bus hub in this process")
     .option("--no-autostart", "stay unconfigured until a lifecycle manager (ROS 2) drives the node")
+    .option("--foxglove [addr]", "serve the live view to Foxglove/Lichtblick at [HOST:]PORT (default 127.0.0.1:8765)")
     .option("--quiet", "no log lines")
     // A launch system may append ROS arguments (--ros-args …); rclnodejs reads them from argv.
     .allowUnknownOption()
@@ -67,11 +69,13 @@ async function run(opts: RunOptions): Promise<void> {
   const { startRecording } = await import("../../bus/ros2/recording.ts");
   let stop: () => Promise<void>;
   let node;
+  let nodeBus: import("../../bus/types.ts").Bus | undefined;
   try {
     if (opts.bus === "ros2" || opts.bus === "ros2://") {
       const { startRos2Node } = await import("../../bus/ros2/ros2-node.ts");
       const ros = await startRos2Node({ config, makePolicy, startRecording, log });
       node = ros.node;
+      nodeBus = ros.bus;
       if (opts.autostart) await ros.autostart();
       stop = () => ros.close();
     } else if (opts.bus === "zmq" || opts.bus.startsWith("zmq://")) {
@@ -81,6 +85,7 @@ async function run(opts: RunOptions): Promise<void> {
       const bus = await createBus(url, { hub: Boolean(opts.hub) });
       await bus.ready();
       node = new OmniloopNode({ config, bus, makePolicy, startRecording, log });
+      nodeBus = bus;
       // No lifecycle services off ROS 2: the node walks its own lifecycle.
       await node.lifecycle.trigger("configure");
       await node.lifecycle.trigger("activate");
@@ -97,12 +102,32 @@ async function run(opts: RunOptions): Promise<void> {
     if (known.some((k) => err instanceof k)) throw new CliError(`run: ${(err as Error).message}`);
     throw err;
   }
+  const view = opts.foxglove === undefined || !nodeBus ? null : await startView(opts.foxglove, nodeBus, config.model.card, log);
   log(`node ${config.node} up (${node.state}); tasks on ${config.topics.task}, health on ${config.topics.diagnostics}; Ctrl-C to stop`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
+  await view?.close();
   await stop();
   const ended = node.episodes.map((e) => `"${e.command}": ${e.end} after ${e.ticks} ticks`);
   log(`stopped; ${node.episodes.length} episodes${ended.length ? `: ${ended.join("; ")}` : ""}`);
+}
+
+/** The live view on the node's bus (the loop publishes its tokens there when the configuration
+ * says `publish_tokens`, which the derived prediction channels need). */
+async function startView(flag: string | true, bus: import("../../bus/types.ts").Bus, cardPath: string, log: (l: string) => void) {
+  const { parseViewAddress, ViewAddressError } = await import("../../view/address.ts");
+  const { startFoxgloveServer } = await import("../../view/foxglove-server.ts");
+  const { loadCard } = await import("../../omnitoken/card.ts");
+  let addr;
+  try {
+    addr = parseViewAddress(flag);
+  } catch (err) {
+    if (err instanceof ViewAddressError) throw new CliError(`run: ${err.message}`);
+    throw err;
+  }
+  const server = await startFoxgloveServer(bus, { ...addr, card: loadCard(cardPath) });
+  log(`Foxglove live view on ${server.url}`);
+  return server;
 }
