@@ -1,19 +1,10 @@
 // Shared fixtures of the encoder tests and bench: a seeded PRNG, column specs and a card built
 // inline (validated by the real card validator, so the specs are ones a card file could hold).
 import { validateCard } from "../../src/omnitoken/card.ts";
+import { prng } from "../omnitoken/random-tokens.ts";
 import type { ActionColumnSpec, CommandMode, ModelCard, ObjectsColumnSpec, PixelsColumnSpec } from "../../src/omnitoken/card-types.ts";
 
-/** mulberry32: same seed → same sequence. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 export function randomBytes(seed: number, n: number): Uint8Array {
   const rand = prng(seed);

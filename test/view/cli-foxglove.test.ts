@@ -3,13 +3,29 @@
 // receives the camera, joint and surprise channels, decoding with their advertised schemas.
 // Runs once `omniloop sim` has the flag (skips, saying so, before that).
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { test } from "node:test";
 import { VIEW } from "../../src/view/view-topics.ts";
 import { Viewer } from "./viewer-client.ts";
 
 const help = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "sim", "--help"], { encoding: "utf8" }).stdout;
+
+/** Resolves once the child's stderr has printed `text`; rejects if it exits first or in 30 s. */
+function waitForLine(child: ChildProcess, exited: Promise<number | null>, text: string): Promise<void> {
+  let stderr = "";
+  return new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no "${text}" line within 30 s; stderr: ${stderr}`)), 30_000);
+    child.stderr!.on("data", (d: string) => {
+      stderr += d;
+      if (stderr.includes(text)) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    void exited.then((code) => reject(new Error(`exited (${code}) before printing "${text}"; stderr: ${stderr}`)));
+  });
+}
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -25,23 +41,12 @@ test("omniloop sim --foxglove serves camera, joints and surprise to a Foxglove c
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "sim", ...model, "--task", "reach", "--episodes", "2", "--foxglove", `127.0.0.1:${port}`], {
     stdio: ["ignore", "pipe", "pipe"],
   });
-  let stderr = "";
   child.stderr.setEncoding("utf8");
   child.stdout.resume();
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
   try {
     // The command prints where it listens (`… ws://127.0.0.1:PORT …`) before the first episode.
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no "ws://127.0.0.1:${port}" line within 30 s; stderr: ${stderr}`)), 30_000);
-      child.stderr.on("data", (d: string) => {
-        stderr += d;
-        if (stderr.includes(`ws://127.0.0.1:${port}`)) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-      void exited.then((code) => reject(new Error(`sim exited (${code}) before serving; stderr: ${stderr}`)));
-    });
+    await waitForLine(child, exited, `ws://127.0.0.1:${port}`);
     const viewer = new Viewer(`ws://127.0.0.1:${port}`);
     try {
       await viewer.subscribe(["/camera/image_raw", "/joint_states", VIEW.surprise]);
@@ -72,22 +77,11 @@ test("omniloop replay --foxglove serves a recorded run to a Foxglove client", as
   assert.equal(rec.status, 0, rec.stderr);
   const port = await freePort();
   const child = spawn(process.execPath, ["bin/omniloop.js", "replay", log, "--rate", "1", "--foxglove", `127.0.0.1:${port}`, "--quiet"], { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
   child.stderr.setEncoding("utf8");
   child.stdout.resume();
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
   try {
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no "ws://127.0.0.1:${port}" line within 30 s; stderr: ${stderr}`)), 30_000);
-      child.stderr.on("data", (d: string) => {
-        stderr += d;
-        if (stderr.includes(`ws://127.0.0.1:${port}`)) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-      void exited.then((code) => reject(new Error(`replay exited (${code}) before serving; stderr: ${stderr}`)));
-    });
+    await waitForLine(child, exited, `ws://127.0.0.1:${port}`);
     const viewer = new Viewer(`ws://127.0.0.1:${port}`);
     try {
       await viewer.subscribe(["/camera/image_raw", "/joint_states"]);

@@ -93,17 +93,11 @@ async function run(file: string, opts: ReplayCliOptions): Promise<void> {
 
 /** The live view on the replay's bus, with the card and camera model the log carries. */
 async function startView(flag: string | true, bus: import("../../bus/types.ts").Bus, file: string, meta: Record<string, Record<string, string>>) {
-  const { parseViewAddress, ViewAddressError } = await import("../../view/address.ts");
   const { startFoxgloveServer } = await import("../../view/foxglove-server.ts");
   const { cameraFromMetadata } = await import("../../view/camera-model.ts");
   const { validateCard } = await import("../../omnitoken/card.ts");
-  let addr;
-  try {
-    addr = parseViewAddress(flag);
-  } catch (err) {
-    if (err instanceof ViewAddressError) throw new CliError(`replay: ${err.message}`);
-    throw err;
-  }
+  const { viewAddressFlag } = await import("../view-flag.ts");
+  const addr = viewAddressFlag(flag, "replay");
   const cardJson = meta["omniloop.card"]?.json;
   const card = cardJson === undefined ? undefined : validateCard(JSON.parse(cardJson), `${file} (its stored card)`);
   const camera = cameraFromMetadata(meta, file);

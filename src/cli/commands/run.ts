@@ -117,16 +117,10 @@ async function run(opts: RunOptions): Promise<void> {
 /** The live view on the node's bus (the loop publishes its tokens there when the configuration
  * says `publish_tokens`, which the derived prediction channels need). */
 async function startView(flag: string | true, bus: import("../../bus/types.ts").Bus, cardPath: string, log: (l: string) => void) {
-  const { parseViewAddress, ViewAddressError } = await import("../../view/address.ts");
   const { startFoxgloveServer } = await import("../../view/foxglove-server.ts");
   const { loadCard } = await import("../../omnitoken/card.ts");
-  let addr;
-  try {
-    addr = parseViewAddress(flag);
-  } catch (err) {
-    if (err instanceof ViewAddressError) throw new CliError(`run: ${err.message}`);
-    throw err;
-  }
+  const { viewAddressFlag } = await import("../view-flag.ts");
+  const addr = viewAddressFlag(flag, "run");
   const server = await startFoxgloveServer(bus, { ...addr, card: loadCard(cardPath) });
   log(`Foxglove live view on ${server.url}`);
   return server;

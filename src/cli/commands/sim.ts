@@ -169,19 +169,14 @@ async function startRecording(out: string, tap: import("../../bus/types.ts").Bus
 /** The Foxglove live view on a tap bus the loop copies everything to; started before the model
  * loads so a viewer can connect first. */
 async function startView(flag: string | true, model: string, cam: ReturnType<typeof cameraOption>) {
-  const { parseViewAddress, isLoopback, ViewAddressError } = await import("../../view/address.ts");
+  const { isLoopback } = await import("../../view/address.ts");
   const { startFoxgloveServer } = await import("../../view/foxglove-server.ts");
   const { MemoryBus } = await import("../../bus/memory.ts");
   const { loadCard } = await import("../../omnitoken/card.ts");
   const { pinholeCamera, DEFAULT_VIEW } = await import("../../../sim/camera.ts");
   const { DEFAULT_SIM_CONFIG } = await import("../../../sim/config.ts");
-  let addr;
-  try {
-    addr = parseViewAddress(flag);
-  } catch (err) {
-    if (err instanceof ViewAddressError) throw new CliError(`sim: ${err.message}`);
-    throw err;
-  }
+  const { viewAddressFlag } = await import("../view-flag.ts");
+  const addr = viewAddressFlag(flag, "sim");
   const tap = new MemoryBus();
   const camera = pinholeCamera({ width: cam.width ?? 128, height: cam.height ?? 96, fovY: DEFAULT_SIM_CONFIG.camera.fovY, eye: DEFAULT_VIEW.eye, target: DEFAULT_VIEW.target });
   const server = await startFoxgloveServer(tap, { ...addr, card: loadCard(model), camera });
