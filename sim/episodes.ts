@@ -4,6 +4,8 @@
 import { float64MultiArray } from "../src/messages/make.ts";
 import type { EpisodeSpec, TaskName } from "./episode.ts";
 import { ScriptedExpert } from "./expert.ts";
+import { JOINT_STEP } from "./motion.ts";
+import { Rng } from "./prng.ts";
 import { Sim, type SimMessage, type SimTick } from "./lockstep.ts";
 import type { Outcome } from "./tasks.ts";
 
@@ -26,16 +28,31 @@ export interface RunEpisodeOptions {
   onTick?: (tick: SimTick, commands: SimMessage[]) => void;
   /** Ticks to keep simulating after the outcome, e.g. to log the arm retracting (default 0). */
   afterTicks?: number;
+  /** DART-style noise injection (0 = none): each command sent is the expert's plus Gaussian noise of
+   * this many per-tick step caps (JOINT_STEP) per joint, clamped to the joint limits, drawn from
+   * the seed's own "expert-noise" stream. The expert then corrects from states it would never
+   * visit on its own: the recoveries a cloned policy needs. The command logged is the one sent. */
+  noise?: number;
 }
+
+export class ExpertNoiseError extends RangeError {}
 
 /** Runs one expert episode on `sim` (reset to `seed`, `task`). */
 export function runExpertEpisode(sim: Sim, seed: number, task: TaskName, options: RunEpisodeOptions = {}): EpisodeResult {
+  const noise = options.noise ?? 0;
+  if (!(noise >= 0 && noise <= 2)) throw new ExpertNoiseError(`expert noise: expected 0..2 step caps, found ${noise}`);
   const expert = new ScriptedExpert(sim.arm);
+  const rng = new Rng(seed, "expert-noise");
   let tick = sim.reset(seed, task);
   options.onTick?.(tick, []);
   let after = options.afterTicks ?? 0;
   while (tick.status.outcome === null || after-- > 0) {
     const q = expert.act(sim.truth());
+    if (noise > 0) {
+      sim.arm.joints.forEach((j, i) => {
+        q[i] = Math.min(j.upper, Math.max(j.lower, q[i]! + noise * JOINT_STEP[i]! * rng.normal()));
+      });
+    }
     const command: SimMessage = { topic: sim.config.topics.forward, message: float64MultiArray(q), stamp: sim.stamp() };
     tick = sim.step([{ type: "std_msgs/msg/Float64MultiArray", message: command.message }]);
     options.onTick?.(tick, [command]);

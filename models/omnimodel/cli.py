@@ -53,6 +53,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     g.add_argument("--action-residual", type=float, default=0.0, metavar="S",
                    help="residual action head: predict the next joints as the input token's joints + S*tanh(head), "
                         "clamped to the limits (normalised units per token; 0: absolute tanh head)")
+    g.add_argument("--named", type=int, default=0, metavar="K",
+                   help="training-only head that locates the K objects the command names in the current token's "
+                        "detections (loss 'named', weighted by --loss-weight named=W); 0: none")
     g.add_argument("--context", type=int, default=0, help="tokens per training window and the card's context_length "
                    "(default: the dataset card's context_length)")
     g = ap.add_argument_group("optimisation")
@@ -66,6 +69,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     g.add_argument("--weight-decay", type=float, default=0.1)
     g.add_argument("--grad-clip", type=float, default=1.0)
     g.add_argument("--loss-weight", action="append", default=[], metavar="NAME=W", help="weight of a column's loss")
+    g.add_argument("--action-loss", choices=("value", "step"), default="value",
+                   help="value: squared error of the normalised joints; step: error in units of each joint's RMS step "
+                        "in the training data, only where the input token has joints (not the start-pose guess)")
+    g.add_argument("--only-success", action="store_true",
+                   help="train and validate on episodes whose outcome is 'success' only (index.json), e.g. to drop the "
+                        "noisy demonstrations the expert failed")
     g.add_argument("--action-target", choices=ACTION_TARGETS, default="next",
                    help="next: the measured joints of the next tick; command: the expert's command (command.npy)")
     g.add_argument("--seed", type=int, default=0)
@@ -109,6 +118,10 @@ def build_config(args: argparse.Namespace, columns: list[Column], card: dict) ->
     blocks = default_blocks(columns, args.block_mult, args.block_min, args.block_max, args.free_block,
                             pairs(args.block, "--block", int))
     extra = {"action_residual": args.action_residual} if args.action_residual > 0 else {}
+    if args.named < 0:
+        raise TrainError(f"--named {args.named}: expected a count >= 0")
+    if args.named > 0:
+        extra["named"] = args.named
     cfg = ModelConfig(blocks=blocks, layers=args.layers, heads=args.heads, mlp_ratio=args.mlp_ratio,
                       dropout=args.dropout, context_length=context, extra=extra)
     cfg.validate(columns)

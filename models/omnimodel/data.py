@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .named import named_classes, named_targets, object_classes
 from .schema import Column, columns_from_card, special_ids
 
 ACTION_TARGETS = ("next", "command")
@@ -36,6 +37,8 @@ class Episode:
     split: str
     task: str
     prefix: int  # tokens of the command prefix (0 when the episode has none)
+    command: str = ""  # the task command as index.json gives it
+    outcome: str = ""  # the episode's outcome as index.json gives it (success, timeout, failed)
 
 
 class Dataset:
@@ -110,7 +113,7 @@ class Dataset:
                                f"hold episode {ep_ids.tolist()} from step {int(arr['step'][start])}, "
                                f"expected episode {e.get('id', i)} from step 0")
         return Episode(int(e.get("id", i)), shard, start, length, str(e.get("split", "train")), str(e.get("task", "")),
-                       self._prefix(arr, start, length))
+                       self._prefix(arr, start, length), str(e.get("command", "")), str(e.get("outcome", "")))
 
     def _prefix(self, arr: dict, start: int, length: int) -> int:
         """Tokens up to and including the first SEP, when they are text-only (the command prefix)."""
@@ -129,6 +132,32 @@ class Dataset:
 
     def split(self, name: str) -> list[Episode]:
         return [e for e in self.episodes if e.split == name]
+
+    def action_step_rms(self, episodes: list[Episode], action_target: str = "next") -> np.ndarray:
+        """Per joint, the RMS of the step a target asks for (target minus the input token's joints,
+        normalised units) over the given episodes: the scale of the step-normalised action loss."""
+        ai = next((i for i, c in enumerate(self.columns) if c.kind == "action"), None)
+        if ai is None:
+            raise DatasetError(f"{self.root}: the card has no action column")
+        name = self.columns[ai].name
+        sq, count = np.zeros(self.columns[ai].width), 0
+        for ep in episodes:
+            arr = self.shards[ep.shard]
+            a, b = ep.start, ep.start + ep.length
+            q = np.asarray(arr[name][a:b], np.float64)
+            has = np.asarray(arr["present"][a:b, ai]) > 0.5
+            if action_target == "command":
+                tgt = np.asarray(arr["command"][a:b], np.float64)
+                ok = has & ~np.isnan(tgt).any(-1)
+                d = tgt[ok] - q[ok]
+            else:
+                ok = has[:-1] & has[1:]
+                d = q[1:][ok] - q[:-1][ok]
+            sq += (d ** 2).sum(0)
+            count += len(d)
+        if count == 0:
+            raise DatasetError(f"{self.root}: no consecutive tokens with the action column: no step to scale by")
+        return np.sqrt(sq / count).clip(min=1e-4)
 
     def read(self, ep: Episode, lo: int, hi: int) -> dict[str, np.ndarray]:
         """Tokens lo..hi-1 of the episode, copied out of the memory map."""
@@ -167,7 +196,15 @@ def windows_for(ep: Episode, n: int, rng: np.random.Generator | None) -> list[Wi
 class Batcher:
     """Turns windows into padded tensors for the model and the losses."""
 
-    def __init__(self, ds: Dataset, action_target: str = "next"):
+    def __init__(self, ds: Dataset, action_target: str = "next", named: int = 0):
+        """named: with k > 0, each batch also carries the named-object target of k objects (named.py)."""
+        self.named = named
+        if named > 0:
+            self.obj_i = next((i for i, c in enumerate(ds.columns) if c.kind == "objects"), None)
+            if self.obj_i is None:
+                raise DatasetError(f"{ds.root}: the named-object target needs an objects column; the card has none")
+            classes = object_classes(ds.card)
+            self.named_of = {e.id: named_classes(e.command, classes, named) for e in ds.episodes}
         if action_target not in ACTION_TARGETS:
             raise ValueError(f"action_target: expected one of {ACTION_TARGETS}, got {action_target!r}")
         if action_target == "command" and any("command" not in s for s in ds.shards):
@@ -223,7 +260,17 @@ class Batcher:
                 b, t = (int(x[0]) for x in np.nonzero(bad))
                 raise DatasetError(f"{ds.root}: episode {windows[b].ep.id}: {array_file(c)} holds id {int(ids[b, t])} "
                                    f"at a present token; expected 0..{c.vocab - 1} (tokenizer.vocab_size)")
+        extra = {}
+        if self.named > 0:
+            col = cols[self.obj_i]
+            nt = np.zeros((B, T, self.named, 2), np.float32)
+            nm = np.zeros((B, T, self.named), np.float32)
+            for b, w in enumerate(windows):
+                nt[b], nm[b] = named_targets(data[col.name][b, :T], present[b, :T, self.obj_i], self.named_of[w.ep.id],
+                                             self.named, col.classes, col.coords)
+            extra = {"named": torch.from_numpy(nt), "named_mask": torch.from_numpy(nm)}
         return {
+            **extra,
             "inputs": {k: torch.from_numpy(np.ascontiguousarray(v[:, :T])) for k, v in data.items()},
             "present": torch.from_numpy(present[:, :T]),
             "position": torch.from_numpy(position[:, :T]),

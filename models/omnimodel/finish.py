@@ -44,6 +44,9 @@ def finish(args, argv, ds: Dataset, model: OmniModel, phases, total: int, wall: 
     runner = "/usr/bin/python3" if world == 1 else f"/usr/bin/python3 -m torch.distributed.run --nproc_per_node {world}"
     command = shlex.join(runner.split() + ["models/train.py"] + _reproducible(argv))
     train_eps, val_eps = ds.split("train"), ds.split("val")
+    if args.only_success:
+        train_eps = [e for e in train_eps if e.outcome == "success"]
+        val_eps = [e for e in val_eps if e.outcome == "success"]
     cfg = model.cfg
     onnx_bytes = 0
     if not args.no_export:
@@ -52,7 +55,8 @@ def finish(args, argv, ds: Dataset, model: OmniModel, phases, total: int, wall: 
         metrics.update({f"train_loss_{k}": v for k, v in final["train"].items()})
         training = {"data": args.data, "episodes": len(train_eps), "steps": total, "command": command,
                     "val_episodes": len(val_eps), "seed": args.seed, "phases": args.phases or f"all:{total}",
-                    "action_target": args.action_target, "wall_s": round(wall, 1), "torch": torch.__version__}
+                    "action_target": args.action_target, "action_loss": args.action_loss, "named": args.named,
+                    "only_success": args.only_success, "wall_s": round(wall, 1), "torch": torch.__version__}
         write_export(cpu, out, ds.card, name, training=training, metrics=metrics,
                      description=f"omnitoken transformer trained by models/train.py on {args.data}", seed=args.seed)
         onnx_bytes = os.path.getsize(os.path.join(out, "model.onnx"))
@@ -67,7 +71,8 @@ def finish(args, argv, ds: Dataset, model: OmniModel, phases, total: int, wall: 
         "training": {"steps": total, "phases": [(p[0], p[2]) for p in phases], "batch_size": args.batch_size,
                      "world_size": world, "lr": args.lr, "seed": args.seed, "device": str(device),
                      "threads": torch.get_num_threads(), "torch": torch.__version__, "wall_s": wall,
-                     "tokens_seen": tokens_seen, "action_target": args.action_target},
+                     "tokens_seen": tokens_seen, "action_target": args.action_target,
+                     "action_loss": args.action_loss, "named": args.named},
     }
     write_report(out, report)
     say(f"report {out}/REPORT.md; final val " + " ".join(f"{k} {v:.4f}" for k, v in final["val"].items()))

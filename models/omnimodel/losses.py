@@ -21,16 +21,18 @@ def _masked_mean(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
 
 
 def column_loss(col: Column, raw: torch.Tensor, target: torch.Tensor, mask: torch.Tensor,
-                finished: torch.Tensor | None = None) -> torch.Tensor:
+                finished: torch.Tensor | None = None, scale: torch.Tensor | None = None) -> torch.Tensor:
     """raw: the head's output [B, T, out]; target [B, T] ids or [B, T, W]; mask [B, T] -> scalar.
-    `finished`: the activated output when the model computes it with context (residual action)."""
+    `finished`: the activated output when the model computes it with context (residual action).
+    `scale` [W]: errors are divided by it per field (the step-normalised action loss)."""
     if col.kind == "text":
         ce = F.cross_entropy(raw.reshape(-1, raw.shape[-1]).float(), target.reshape(-1), reduction="none")
         return _masked_mean(ce.view_as(mask), mask)
     if col.kind == "objects":
         return _objects_loss(col, raw, target, mask)
     value = finished.float() if finished is not None else activate(col, raw.float())
-    err = (value - target) ** 2  # [B, T, W]
+    diff = value - target
+    err = (diff / scale if scale is not None else diff) ** 2  # [B, T, W]
     return _masked_mean(err.mean(-1), mask)
 
 
@@ -48,15 +50,27 @@ def _objects_loss(col: Column, raw: torch.Tensor, target: torch.Tensor, mask: to
 
 
 def losses(columns: list[Column], out: dict[str, torch.Tensor], batch: dict,
-           only: frozenset[str] | None = None, model=None) -> dict[str, torch.Tensor]:
+           only: frozenset[str] | None = None, model=None, action_scale: torch.Tensor | None = None
+           ) -> dict[str, torch.Tensor]:
     """Per-column loss for every column with a head output (and in `only`, when given). With
     `model`, continuous outputs are finished by `model.finish` (a residual action head needs the
-    batch's inputs)."""
+    batch's inputs).
+
+    `action_scale` [W] (the step-normalised action loss): the action error is measured in units of
+    each joint's typical step, and only where the input token has joints — a step is then what is
+    learnt, not the first tick's guess of the start pose, which dwarfs every step in plain units.
+    With out["named"] and the batch's named target: the named-object loss, as "named"."""
     res = {}
     for i, col in enumerate(columns):
         if col.name not in out or (only is not None and col.name not in only):
             continue
         finished = (model.finish(col, out[col.name], batch["inputs"], batch["present"])
                     if model is not None and col.kind == "action" else None)
-        res[col.name] = column_loss(col, out[col.name], batch["targets"][col.name], batch["tmask"][..., i], finished)
+        mask, scale = batch["tmask"][..., i], None
+        if col.kind == "action" and action_scale is not None:
+            mask, scale = mask * batch["present"][..., i], action_scale
+        res[col.name] = column_loss(col, out[col.name], batch["targets"][col.name], mask, finished, scale)
+    if "named" in out and "named" in batch:
+        err = ((out["named"].float() - batch["named"]) ** 2).mean(-1)  # [B, T, k]
+        res["named"] = _masked_mean(err, batch["named_mask"])
     return res

@@ -157,6 +157,20 @@ class Head(nn.Module):
         return self.out(torch.cat([self.norm(own), self.free_norm(free)], dim=-1))  # raw: logits / pre-activation
 
 
+class NamedHead(nn.Module):
+    """x, y in [0, 1] (the objects column's units) of each of k named objects."""
+
+    def __init__(self, own: int, free: int, k: int):
+        super().__init__()
+        self.k = k
+        self.norm, self.free_norm = nn.LayerNorm(own), nn.LayerNorm(free)
+        self.out = nn.Linear(own + free, 2 * k)
+
+    def forward(self, own: torch.Tensor, free: torch.Tensor) -> torch.Tensor:
+        y = torch.sigmoid(self.out(torch.cat([self.norm(own), self.free_norm(free)], dim=-1)))
+        return y.view(*y.shape[:-1], self.k, 2)
+
+
 def activate(col: Column, raw: torch.Tensor, base: torch.Tensor | None = None, has: torch.Tensor | None = None,
              residual: float = 0.0) -> torch.Tensor:
     """The head's output as the ONNX graph gives it: text logits (softmax is the sampler's), pixels
@@ -193,6 +207,14 @@ class OmniModel(nn.Module):
             self.slices[name] = (at, at + cfg.blocks[name])
             at += cfg.blocks[name]
         self.heads = nn.ModuleDict({c.name: Head(c, cfg.blocks[c.name], cfg.blocks[FREE]) for c in columns})
+        # Training only (named.py): where the command's named objects are, read from the blocks the
+        # action head reads, so the binding it learns is there for the action. Not exported.
+        self.named_head = None
+        act = next((c for c in columns if c.kind == "action"), None)
+        if self.named > 0 and act is not None:
+            self.named_head = NamedHead(cfg.blocks[act.name], cfg.blocks[FREE], self.named)
+            self.named_head.apply(_init)
+            self.named_from = act.name
         # The first layer keeps PyTorch's fan-in init: it keeps every block at a similar scale
         # whatever its column's width (7 joints or 3072 pixels).
         self.blocks.apply(_init)
@@ -202,6 +224,11 @@ class OmniModel(nn.Module):
     def action_residual(self) -> float:
         """Max per-token step of a residual action head (cfg.extra["action_residual"]); 0: absolute."""
         return float(self.cfg.extra.get("action_residual", 0.0))
+
+    @property
+    def named(self) -> int:
+        """Objects the training-only named-object head locates (cfg.extra["named"]); 0: no such head."""
+        return int(self.cfg.extra.get("named", 0))
 
     def finish(self, col: Column, raw: torch.Tensor, inputs: dict[str, torch.Tensor], present: torch.Tensor) -> torch.Tensor:
         """`activate` with the context a residual action head needs (the input token's joints)."""
@@ -216,9 +243,10 @@ class OmniModel(nn.Module):
 
     def forward(self, inputs: dict[str, torch.Tensor], present: torch.Tensor, position: torch.Tensor,
                 past: list[tuple[torch.Tensor, torch.Tensor]] | None = None,
-                active: frozenset[str] | None = None, heads: frozenset[str] | None = None):
+                active: frozenset[str] | None = None, heads: frozenset[str] | None = None, named: bool = False):
         """-> (raw head outputs by column name, [(key, value)] per layer, each [B, H, S+T, D]).
-        `active`: columns that may be present (None: all); `heads`: columns whose head to run."""
+        `active`: columns that may be present (None: all); `heads`: columns whose head to run;
+        `named`: also out["named"], the named-object head's [B, T, k, 2] (training only)."""
         x = self.input(inputs, present, active)  # [B, T, d]
         cos, sin = self.rotary(position)
         presents = []
@@ -229,6 +257,8 @@ class OmniModel(nn.Module):
         free = self.block(x, FREE)
         out = {c.name: self.heads[c.name](self.block(x, c.name), free)
                for c in self.columns if heads is None or c.name in heads}
+        if named and self.named_head is not None:
+            out["named"] = self.named_head(self.block(x, self.named_from), free)
         return out, presents
 
 

@@ -58,7 +58,8 @@ def restrict(batch: dict, columns: list[Column], keep: frozenset[str] | None) ->
 
 
 @torch.no_grad()
-def validate(model: OmniModel, batcher: Batcher, windows, bs: int, device, amp: bool) -> dict[str, float]:
+def validate(model: OmniModel, batcher: Batcher, windows, bs: int, device, amp: bool,
+             action_scale: torch.Tensor | None = None) -> dict[str, float]:
     """Joint validation (every column present as recorded), per-column loss averaged over targets."""
     model.eval()
     index = {c.name: i for i, c in enumerate(model.columns)}
@@ -67,9 +68,9 @@ def validate(model: OmniModel, batcher: Batcher, windows, bs: int, device, amp: 
     for i in range(0, len(windows), bs):
         b = to_device(batcher(windows[i:i + bs]), device)
         with _autocast(device, amp):
-            out, _ = model(b["inputs"], b["present"], b["position"])
-        for name, loss in losses(model.columns, out, b, model=model).items():
-            n = float(b["tmask"][..., index[name]].sum())
+            out, _ = model(b["inputs"], b["present"], b["position"], named=model.named > 0)
+        for name, loss in losses(model.columns, out, b, model=model, action_scale=action_scale).items():
+            n = float(b["named_mask"].sum() if name == "named" else b["tmask"][..., index[name]].sum())
             if n > 0:
                 sums[name] = sums.get(name, 0.0) + float(loss) * n
                 counts[name] = counts.get(name, 0.0) + n
@@ -135,6 +136,8 @@ class Run:
         self.phases = parse_phases(args.phases or f"all:{args.steps}", cols)
         self.total = sum(n for _, _, n in self.phases)
         self.weights = {c.name: 1.0 for c in cols}
+        if args.named > 0:
+            self.weights["named"] = 1.0
         for k, v in pairs(args.loss_weight, "--loss-weight", float).items():
             if k not in self.weights:
                 raise TrainError(f"--loss-weight {k}={v}: no such column (columns: {', '.join(self.weights)})")
@@ -155,7 +158,14 @@ class Run:
             find_unused_parameters=unused) if self.world > 1 else self.model
 
         self.train_eps, self.val_eps = ds.split("train"), ds.split("val")
-        self.batcher = Batcher(ds, args.action_target)
+        if args.only_success:
+            self.train_eps = [e for e in self.train_eps if e.outcome == "success"]
+            self.val_eps = [e for e in self.val_eps if e.outcome == "success"]
+        self.batcher = Batcher(ds, args.action_target, args.named)
+        self.action_scale = None
+        if args.action_loss == "step":
+            rms = ds.action_step_rms(self.train_eps, args.action_target)
+            self.action_scale = torch.tensor(rms, dtype=torch.float32, device=self.device)
         n_window = cfg.context_length + 1  # inputs 0..n-2, targets 1..n-1
         self.sampler = Sampler(self.train_eps, n_window, np.random.default_rng(0))
         self.vwin = val_windows(self.val_eps, n_window, args.val_windows, args.seed)
@@ -198,8 +208,9 @@ class Run:
         torch.manual_seed(args.seed * 1_000_003 + self.rank * 7919 + self.step)
         batch = to_device(restrict(self.batcher(self.sampler.sample(args.batch_size)), cols, keep), self.device)
         with _autocast(self.device, args.amp):
-            out, _ = self.net(batch["inputs"], batch["present"], batch["position"], active=keep, heads=keep)
-        ls = losses(cols, out, batch, keep, model=self.model)
+            out, _ = self.net(batch["inputs"], batch["present"], batch["position"], active=keep, heads=keep,
+                              named=keep is None and self.model.named > 0)
+        ls = losses(cols, out, batch, keep, model=self.model, action_scale=self.action_scale)
         loss = sum(self.weights[k] * v for k, v in ls.items())
         self.optim.zero_grad(set_to_none=True)
         loss.backward()
@@ -232,7 +243,8 @@ class Run:
     def log_val(self) -> None:
         if not (self.lead and self.vwin):
             return
-        v = validate(self.model, self.batcher, self.vwin, self.args.batch_size, self.device, self.args.amp)
+        v = validate(self.model, self.batcher, self.vwin, self.args.batch_size, self.device, self.args.amp,
+                     self.action_scale)
         append_metrics(self.metrics_path, {"step": self.step, "split": "val", "losses": v, "elapsed": self.elapsed(),
                                            "loss": sum(self.weights[k] * x for k, x in v.items())})
         self.say(f"val @ {self.step}: " + " ".join(f"{k} {x:.4f}" for k, x in v.items()))
@@ -260,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     run.say(f"model: {count_params(run.model):,} parameters, blocks {cfg.blocks}, {cfg.layers} layers x {cfg.heads} "
             f"heads, context {cfg.context_length}; device {run.device} x {run.world}, {torch.get_num_threads()} "
             f"threads, torch {torch.__version__}")
+    if run.action_scale is not None:
+        run.say("action loss in steps: RMS step per joint " + " ".join(f"{x:.4f}" for x in run.action_scale.tolist()))
     run.say(f"phases {[(p[0], p[2]) for p in run.phases]}; "
             + (f"resuming at step {run.step}/{run.total}" if run.step else f"{run.total} steps"))
     if not run.val_eps:

@@ -19,6 +19,8 @@ export interface SimRecordOptions {
   task?: TaskName | "all";
   outDir: string;
   card?: ModelCard;
+  /** DART noise injection in per-tick step caps (sim/episodes.ts); 0 or absent: the clean expert. */
+  noise?: number;
   /** Called after each episode's log is closed (progress). */
   onEpisode?: (r: SimRecorded) => void;
 }
@@ -43,8 +45,9 @@ export async function recordExpertEpisodes(opts: SimRecordOptions): Promise<SimR
     const seed = opts.seed + i;
     const t = taskOf(task, i);
     const file = join(opts.outDir, `episode_${String(seed).padStart(5, "0")}_${t}.mcap`);
-    const recorder = await Recorder.open({ out: file, card: opts.card, timer: false, config: { command: "record --sim --expert", seed, task: t } });
+    const recorder = await Recorder.open({ out: file, card: opts.card, timer: false, config: { command: "record --sim --expert", seed, task: t, expert_noise: opts.noise ?? 0 } });
     const result = runExpertEpisode(sim, seed, t, {
+      noise: opts.noise ?? 0,
       onTick(tick, commands) {
         // Commands go first: they were sent at the start of the tick the sensors close.
         for (const c of commands) recorder.write(c.topic, c.message, stampToNs(c.stamp));
@@ -59,6 +62,7 @@ export async function recordExpertEpisodes(opts: SimRecordOptions): Promise<SimR
       reason: result.reason,
       duration_s: String(result.duration_s),
       ticks: String(result.ticks),
+      expert_noise: String(opts.noise ?? 0),
     });
     const r = recorder.close();
     out.push({ file, seed, task: t, outcome: result.outcome, messages: r.messages });

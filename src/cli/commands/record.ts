@@ -30,6 +30,7 @@ interface RecordOptions {
   sim?: boolean;
   expert?: boolean;
   episodes?: string;
+  expertNoise?: string;
   seed?: string;
   task?: string;
   quiet?: boolean;
@@ -54,6 +55,7 @@ export function register(program: Command): void {
     .option("--sim", "record the built-in simulator instead of a bus")
     .option("--expert", "with --sim: the scripted expert drives")
     .option("--episodes <n>", "with --sim: how many episodes", "1")
+    .option("--expert-noise <caps>", "with --sim --expert: DART noise, Gaussian, in per-tick step caps per joint (e.g. 0.5)", "0")
     .option("--seed <n>", "with --sim: the first episode's seed", "0")
     .option("--task <name>", "with --sim: reach, push, or all (alternating)", "all")
     .option("--quiet", "no progress lines")
@@ -132,6 +134,12 @@ async function recordFromBus(opts: RecordOptions): Promise<void> {
   process.stdout.write(lines.join("\n") + "\n");
 }
 
+function expertNoise(text: string): number {
+  const v = Number(text);
+  if (text.trim() === "" || !(v >= 0 && v <= 2)) throw new CliError(`--expert-noise ${text}: expected a number of step caps in 0..2`);
+  return v;
+}
+
 async function recordSim(opts: RecordOptions): Promise<void> {
   if (!opts.expert) throw new CliError("record --sim: only --expert episodes can be recorded (give --expert)");
   const episodes = positive(opts.episodes ?? "1", "--episodes");
@@ -143,6 +151,7 @@ async function recordSim(opts: RecordOptions): Promise<void> {
     task: (opts.task ?? "all") as "all",
     outDir: opts.out,
     card: cardOption(opts.card),
+    noise: expertNoise(opts.expertNoise ?? "0"),
     onEpisode: (e) => bar.tick(1, e.outcome),
   });
   bar.stop();
