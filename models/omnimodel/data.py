@@ -263,11 +263,8 @@ class Batcher:
         extra = {}
         if self.named > 0:
             col = cols[self.obj_i]
-            nt = np.zeros((B, T, self.named, 2), np.float32)
-            nm = np.zeros((B, T, self.named), np.float32)
-            for b, w in enumerate(windows):
-                nt[b], nm[b] = named_targets(data[col.name][b, :T], present[b, :T, self.obj_i], self.named_of[w.ep.id],
-                                             self.named, col.classes, col.coords)
+            nt, nm = named_targets(data[col.name][:, :T], present[:, :T, self.obj_i],
+                                   [self.named_of[w.ep.id] for w in windows], self.named, col.classes, col.coords)
             extra = {"named": torch.from_numpy(nt), "named_mask": torch.from_numpy(nm)}
         return {
             **extra,

@@ -30,21 +30,24 @@ def named_classes(command: str, classes: list[str], k: int) -> list[int]:
     return [i for _, i in sorted(found)][:k]
 
 
-def named_targets(objects: np.ndarray, present: np.ndarray, named: list[int], k: int, classes: int,
+def named_targets(objects: np.ndarray, present: np.ndarray, named: list[list[int]], k: int, classes: int,
                   coords: int) -> tuple[np.ndarray, np.ndarray]:
-    """objects [n, K*row] rows [present, classes..., coords..., score]; present [n] (the objects
-    column is in the token). -> (targets [n, k, 2]: x, y of the named object's best-scored row,
-    in the column's normalised units; mask [n, k]: 1 where that object is detected)."""
-    n = objects.shape[0]
-    rows = objects.reshape(n, -1, 1 + classes + coords + 1)
-    tgt = np.zeros((n, k, 2), np.float32)
-    mask = np.zeros((n, k), np.float32)
-    for j, cls in enumerate(named[:k]):
-        match = (rows[..., 0] > 0.5) & (rows[..., 1 + cls] > 0.5) & (present[:, None] > 0.5)  # [n, K]
-        score = np.where(match, rows[..., -1], -1.0)
-        best = score.argmax(-1)  # [n]
-        ok = match.any(-1)
-        xy = rows[np.arange(n), best, 1 + classes:1 + classes + 2]
-        tgt[:, j] = np.where(ok[:, None], xy, 0.0)
-        mask[:, j] = ok
-    return tgt, mask
+    """objects [B, n, K*row] rows [present, classes..., coords..., score]; present [B, n] (the objects
+    column is in the token); named[b]: the named class indices of window b. -> (targets [B, n, k, 2]:
+    x, y of each named object's best-scored row, in the column's normalised units; mask [B, n, k]:
+    1 where that object is detected). One pass over the batch: it runs every training step."""
+    B, n = objects.shape[:2]
+    rows = objects.reshape(B, n, -1, 1 + classes + coords + 1)  # [B, n, K, F]
+    cls = np.full((B, k), -1, np.int64)
+    for b, nm in enumerate(named):
+        cls[b, :len(nm[:k])] = nm[:k]
+    onehot = rows[..., 1:1 + classes]  # [B, n, K, C]
+    picked = np.take_along_axis(onehot, np.clip(cls, 0, None)[:, None, None, :], axis=-1)  # [B, n, K, k]
+    match = ((picked > 0.5) & (rows[..., :1] > 0.5) & (present[:, :, None, None] > 0.5)
+             & (cls[:, None, None, :] >= 0))  # [B, n, K, k]
+    score = np.where(match, rows[..., -1:], -1.0)
+    best = score.argmax(2)  # [B, n, k]
+    xy = rows[..., 1 + classes:1 + classes + 2]  # [B, n, K, 2]
+    tgt = np.take_along_axis(xy, best[..., None], axis=2)  # [B, n, k, 2]
+    mask = match.any(2).astype(np.float32)
+    return np.where(mask[..., None] > 0, tgt, 0.0).astype(np.float32), mask

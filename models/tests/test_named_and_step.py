@@ -43,16 +43,23 @@ class NamedTargets(unittest.TestCase):
     def test_best_scored_matching_row_wins(self):
         # A ghost red block (score 0.4) and the real one (0.9) in another row; a blue distractor.
         tok = rows((2, 0.1, 0.2, 0.95), (0, 0.7, 0.3, 0.4), (0, 0.6, 0.8, 0.9))
-        tgt, mask = named_targets(tok[None], np.ones(1), [0], 2, len(CLASSES), 3)
-        np.testing.assert_allclose(tgt[0, 0], [0.6, 0.8])
-        np.testing.assert_array_equal(mask[0], [1, 0])  # nothing named second
+        tgt, mask = named_targets(tok[None, None], np.ones((1, 1)), [[0]], 2, len(CLASSES), 3)
+        np.testing.assert_allclose(tgt[0, 0, 0], [0.6, 0.8])
+        np.testing.assert_array_equal(mask[0, 0], [1, 0])  # nothing named second
 
     def test_missed_detection_and_absent_column_are_masked(self):
         tok = rows((2, 0.1, 0.2, 0.95))
-        tgt, mask = named_targets(np.stack([tok, tok]), np.array([1.0, 0.0]), [0, 2], 2, len(CLASSES), 3)
-        np.testing.assert_array_equal(mask, [[0, 1], [0, 0]])  # red missed; token 1 has no objects
-        np.testing.assert_allclose(tgt[0, 1], [0.1, 0.2])
-        self.assertEqual(float(np.abs(tgt[1]).sum()), 0.0)
+        tgt, mask = named_targets(np.stack([tok, tok])[None], np.array([[1.0, 0.0]]), [[0, 2]], 2, len(CLASSES), 3)
+        np.testing.assert_array_equal(mask[0], [[0, 1], [0, 0]])  # red missed; token 1 has no objects
+        np.testing.assert_allclose(tgt[0, 0, 1], [0.1, 0.2])
+        self.assertEqual(float(np.abs(tgt[0, 1]).sum()), 0.0)
+
+    def test_each_window_has_its_own_names(self):
+        tok = rows((2, 0.1, 0.2, 0.95), (0, 0.6, 0.8, 0.9))
+        tgt, mask = named_targets(np.stack([tok[None], tok[None]]), np.ones((2, 1)), [[0], [2, 0]], 2, len(CLASSES), 3)
+        np.testing.assert_array_equal(mask[:, 0], [[1, 0], [1, 1]])
+        np.testing.assert_allclose(tgt[0, 0, 0], [0.6, 0.8])
+        np.testing.assert_allclose(tgt[1, 0], [[0.1, 0.2], [0.6, 0.8]])
 
 
 class StepLoss(unittest.TestCase):
