@@ -7,9 +7,11 @@
 //   fills); 2D cx, cy, w, h are bbox centre and size. Each is normalised to [0, 1] by the card's
 //   bounds and clamped; a detection with any coordinate outside is counted.
 // - Score: the best hypothesis's score, clamped to [0, 1].
-// - Which rows: with more than K detections, the K highest-scoring are kept, the rest dropped and
-//   counted. Row order: class index, then coords in card order, then higher score first — so the
-//   column does not depend on the order the detector listed them in.
+// - Which rows (layout "sorted", the default): with more than K detections, the K highest-scoring
+//   are kept, the rest dropped and counted. Row order: class index, then coords in card order, then
+//   higher score first — so the column does not depend on the order the detector listed them in.
+//   Layout "one_per_class": row i is class i's highest-scoring detection (empty if none); other
+//   detections of a class are dropped and counted.
 // - Frames: when both the card and a message header name a frame, they must agree (positions in
 //   the wrong frame would be silently wrong).
 import type { ObjectsColumnSpec } from "../omnitoken/card-types.ts";
@@ -104,20 +106,32 @@ function encode<D extends { header: Header; results: ObjectHypothesisWithPose[] 
     return { cls: known ?? other, coords: values, score: Math.min(1, Math.max(0, score)) };
   });
 
-  let kept = rows;
-  if (rows.length > K) kept = rows.slice().sort((a, b) => b.score - a.score || byRow(a, b)).slice(0, K);
-  kept.sort(byRow);
+  const perClass = spec.objects.layout === "one_per_class";
+  let kept: (Row | undefined)[];
+  if (perClass) {
+    kept = new Array<Row | undefined>(K).fill(undefined);
+    for (const r of rows) {
+      const held = kept[r.cls];
+      if (held === undefined || r.score > held.score || (r.score === held.score && byRow(r, held) < 0)) kept[r.cls] = r;
+    }
+  } else {
+    kept = rows.length > K ? rows.slice().sort((a, b) => b.score - a.score || byRow(a, b)).slice(0, K) : rows.slice();
+    kept.sort((a, b) => byRow(a!, b!));
+  }
 
   const data = outputArray(input, spec.width, out);
   data.fill(0);
+  let used = 0;
   kept.forEach((r, i) => {
+    if (r === undefined) return;
+    used++;
     const base = i * layout.rowWidth;
     data[base + layout.present] = 1;
     data[base + layout.classStart + r.cls] = 1;
     for (let k = 0; k < layout.coordCount; k++) data[base + layout.coordStart + k] = r.coords[k]!;
     data[base + layout.score] = r.score;
   });
-  return { data, dropped: rows.length - kept.length, unknownClasses, outOfBounds };
+  return { data, dropped: rows.length - used, unknownClasses, outOfBounds };
 }
 
 /** Class, then coords in card order, then higher score first. */

@@ -37,6 +37,11 @@ export interface ObjectsColumnSpec {
     /** Bounds used to normalise each coordinate to [0,1], same order as `coords`. */
     bounds: { min: number[]; max: number[] };
     frame_id: string;
+    /** Which detection goes in which row. "sorted" (default): the max_objects highest-scoring,
+     * ordered by class, coords, score. "one_per_class": row i holds class i's highest-scoring
+     * detection (max_objects = classes.length), so a class is always in the same row — a policy
+     * finds the object a command names by its row, not by searching the table. */
+    layout?: "sorted" | "one_per_class";
   };
 }
 

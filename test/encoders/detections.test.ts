@@ -152,3 +152,34 @@ describe("encodeDetections2D", () => {
     assert.throws(() => encodeDetections2D(detection2DArray([]), objectsSpec(1)), { message: `cannot encode Detection2DArray: the card's coordinate "x" is not in a Detection2DArray; it gives cx, cy, w, h` });
   });
 });
+
+describe("encodeDetections3D, layout one_per_class", () => {
+  const spec = () => {
+    const s = objectsSpec(5); // TABLETOP_CLASSES: red, green, blue, yellow, other
+    s.objects.layout = "one_per_class";
+    return s;
+  };
+
+  it("puts each class in its own row whatever the order and the other classes present", () => {
+    const dets = [det("blue_block", 0.1, 0, 0, 0.9), det("red_block", -0.2, 0.1, 0, 0.8)];
+    for (let seed = 0; seed < 4; seed++) {
+      const r = encodeDetections3D(detection3DArray(shuffled(dets, seed), { frame_id: "table" }), spec());
+      const table = rows(r.data, ROW3);
+      assert.deepEqual(table.map((row) => row[0]), [1, 0, 1, 0, 0]);
+      assert.deepEqual(table[0]!.slice(1, 6), [1, 0, 0, 0, 0]);
+      assert.deepEqual(table[2]!.slice(1, 6), [0, 0, 1, 0, 0]);
+      assert.equal(table[2]![ROW3 - 1], f(0.9));
+      assert.equal(r.dropped, 0);
+    }
+  });
+
+  it("keeps a class's best-scoring detection, drops and counts the rest (ghosts)", () => {
+    const r = encodeDetections3D(detection3DArray([det("red_block", -0.4, 0, 0, 0.4), det("red_block", 0.3, 0.2, 0, 0.95), det("purple_cup", 0, 0, 0, 0.5), det("mug", 0, 0, 0, 0.7)]), spec());
+    const table = rows(r.data, ROW3);
+    assert.equal(table[0]![ROW3 - 1], f(0.95));
+    assert.equal(table[0]![6], f((0.3 + 0.5) / 1)); // x normalised by bounds [-0.5, 0.5]
+    assert.equal(table[4]![ROW3 - 1], f(0.7)); // the best unknown → other
+    assert.equal(r.dropped, 2);
+    assert.equal(r.unknownClasses, 2);
+  });
+});

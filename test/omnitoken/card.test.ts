@@ -112,6 +112,22 @@ describe("validateCard rules beyond the fixtures", () => {
     ]);
   });
 
+  it("takes layout one_per_class only with one row per class", () => {
+    const c = tabletop();
+    const objects = c.columns.find((col) => col.kind === "objects") as Extract<ModelCard["columns"][number], { kind: "objects" }>;
+    const at = c.columns.indexOf(objects);
+    const classes = objects.objects.classes.length;
+    objects.objects.layout = "one_per_class";
+    if (objects.objects.max_objects === classes) objects.objects.max_objects += 1;
+    objects.width = objects.objects.max_objects * (1 + classes + objects.objects.coords.length + 1);
+    assert.deepEqual(problemsOf(() => validateCard(c)), [
+      `columns[${at}].objects.max_objects: layout "one_per_class" gives each of the ${classes} classes its own row: expected max_objects ${classes}, got ${objects.objects.max_objects}`,
+    ]);
+    objects.objects.max_objects = classes;
+    objects.width = classes * (1 + classes + objects.objects.coords.length + 1);
+    assert.doesNotThrow(() => validateCard(c));
+  });
+
   it("refuses duplicate column names, bad metrics, unknown top-level fields and a non-object", () => {
     const c = tabletop() as unknown as Record<string, unknown> & ModelCard;
     c.columns[3]!.name = "pixels";

@@ -7,6 +7,7 @@ import { Sim } from "../../sim/lockstep.ts";
 import { ExpertNoiseError, runExpertEpisode } from "../../sim/episodes.ts";
 import { JOINT_STEP } from "../../sim/motion.ts";
 import type { TaskName } from "../../sim/episode.ts";
+import type { Float64MultiArray } from "../../src/messages/types.ts";
 
 const sim = await Sim.create();
 
@@ -15,7 +16,7 @@ function commands(seed: number, task: TaskName, noise: number): { sent: number[]
   const r = runExpertEpisode(sim, seed, task, {
     noise,
     onTick: (_tick, cmds) => {
-      for (const c of cmds) sent.push(Array.from((c.message as { data: number[] }).data));
+      for (const c of cmds) sent.push(Array.from((c.message as Float64MultiArray).data));
     },
   });
   return { sent, outcome: r.outcome };
