@@ -265,7 +265,15 @@ class Batcher:
             col = cols[self.obj_i]
             nt, nm = named_targets(data[col.name][:, :T], present[:, :T, self.obj_i],
                                    [self.named_of[w.ep.id] for w in windows], self.named, col.classes, col.coords)
-            extra = {"named": torch.from_numpy(nt), "named_mask": torch.from_numpy(nm)}
+            cls = np.full((B, self.named), -1, np.int64)
+            for b, w in enumerate(windows):
+                nmd = self.named_of[w.ep.id][:self.named]
+                cls[b, :len(nmd)] = nmd
+            # Tokens from the command's SEP on (position >= prefix - 1): the whole command has been read.
+            after = np.stack([(position[b, :T] >= max(0, w.ep.prefix - 1)) & (valid[b, :T] > 0)
+                              for b, w in enumerate(windows)]).astype(np.float32)
+            extra = {"named": torch.from_numpy(nt), "named_mask": torch.from_numpy(nm),
+                     "named_class": torch.from_numpy(cls), "after_command": torch.from_numpy(after)}
         return {
             **extra,
             "inputs": {k: torch.from_numpy(np.ascontiguousarray(v[:, :T])) for k, v in data.items()},

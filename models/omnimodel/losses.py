@@ -73,4 +73,12 @@ def losses(columns: list[Column], out: dict[str, torch.Tensor], batch: dict,
     if "named" in out and "named" in batch:
         err = ((out["named"].float() - batch["named"]) ** 2).mean(-1)  # [B, T, k]
         res["named"] = _masked_mean(err, batch["named_mask"])
+        # Which class the command names, at every token from the command's end on: the word-to-class
+        # step of the binding, taught on its own.
+        logits, cls = out["named_class"].float(), batch["named_class"]  # [B, T, k, C], [B, k]
+        B, T, k, C = logits.shape
+        target = cls[:, None, :].expand(B, T, k)
+        ce = F.cross_entropy(logits.reshape(-1, C), target.clamp(min=0).reshape(-1), reduction="none").view(B, T, k)
+        mask = batch["after_command"][..., None] * (target >= 0).float()
+        res["named_class"] = _masked_mean(ce, mask)
     return res

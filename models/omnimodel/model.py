@@ -158,17 +158,20 @@ class Head(nn.Module):
 
 
 class NamedHead(nn.Module):
-    """x, y in [0, 1] (the objects column's units) of each of k named objects."""
+    """Of each of k named objects: x, y in [0, 1] (the objects column's units), and which of the
+    objects column's `classes` it is (logits)."""
 
-    def __init__(self, own: int, free: int, k: int):
+    def __init__(self, own: int, free: int, k: int, classes: int):
         super().__init__()
-        self.k = k
+        self.k, self.classes = k, classes
         self.norm, self.free_norm = nn.LayerNorm(own), nn.LayerNorm(free)
         self.out = nn.Linear(own + free, 2 * k)
+        self.cls = nn.Linear(own + free, k * classes)
 
-    def forward(self, own: torch.Tensor, free: torch.Tensor) -> torch.Tensor:
-        y = torch.sigmoid(self.out(torch.cat([self.norm(own), self.free_norm(free)], dim=-1)))
-        return y.view(*y.shape[:-1], self.k, 2)
+    def forward(self, own: torch.Tensor, free: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = torch.cat([self.norm(own), self.free_norm(free)], dim=-1)
+        y = torch.sigmoid(self.out(h))
+        return y.view(*y.shape[:-1], self.k, 2), self.cls(h).view(*h.shape[:-1], self.k, self.classes)
 
 
 def activate(col: Column, raw: torch.Tensor, base: torch.Tensor | None = None, has: torch.Tensor | None = None,
@@ -211,8 +214,9 @@ class OmniModel(nn.Module):
         # action head reads, so the binding it learns is there for the action. Not exported.
         self.named_head = None
         act = next((c for c in columns if c.kind == "action"), None)
-        if self.named > 0 and act is not None:
-            self.named_head = NamedHead(cfg.blocks[act.name], cfg.blocks[FREE], self.named)
+        objects = next((c for c in columns if c.kind == "objects"), None)
+        if self.named > 0 and act is not None and objects is not None:
+            self.named_head = NamedHead(cfg.blocks[act.name], cfg.blocks[FREE], self.named, objects.classes)
             self.named_head.apply(_init)
             self.named_from = act.name
         # The first layer keeps PyTorch's fan-in init: it keeps every block at a similar scale
@@ -246,7 +250,8 @@ class OmniModel(nn.Module):
                 active: frozenset[str] | None = None, heads: frozenset[str] | None = None, named: bool = False):
         """-> (raw head outputs by column name, [(key, value)] per layer, each [B, H, S+T, D]).
         `active`: columns that may be present (None: all); `heads`: columns whose head to run;
-        `named`: also out["named"], the named-object head's [B, T, k, 2] (training only)."""
+        `named`: also out["named"] [B, T, k, 2] and out["named_class"] [B, T, k, classes], the
+        named-object head's (training only)."""
         x = self.input(inputs, present, active)  # [B, T, d]
         cos, sin = self.rotary(position)
         presents = []
@@ -258,7 +263,7 @@ class OmniModel(nn.Module):
         out = {c.name: self.heads[c.name](self.block(x, c.name), free)
                for c in self.columns if heads is None or c.name in heads}
         if named and self.named_head is not None:
-            out["named"] = self.named_head(self.block(x, self.named_from), free)
+            out["named"], out["named_class"] = self.named_head(self.block(x, self.named_from), free)
         return out, presents
 
 

@@ -70,7 +70,8 @@ def validate(model: OmniModel, batcher: Batcher, windows, bs: int, device, amp: 
         with _autocast(device, amp):
             out, _ = model(b["inputs"], b["present"], b["position"], named=model.named > 0)
         for name, loss in losses(model.columns, out, b, model=model, action_scale=action_scale).items():
-            n = float(b["named_mask"].sum() if name == "named" else b["tmask"][..., index[name]].sum())
+            n = float(b["named_mask"].sum() if name == "named" else b["after_command"].sum() if name == "named_class"
+                      else b["tmask"][..., index[name]].sum())
             if n > 0:
                 sums[name] = sums.get(name, 0.0) + float(loss) * n
                 counts[name] = counts.get(name, 0.0) + n
@@ -138,6 +139,7 @@ class Run:
         self.weights = {c.name: 1.0 for c in cols}
         if args.named > 0:
             self.weights["named"] = 1.0
+            self.weights["named_class"] = 1.0
         for k, v in pairs(args.loss_weight, "--loss-weight", float).items():
             if k not in self.weights:
                 raise TrainError(f"--loss-weight {k}={v}: no such column (columns: {', '.join(self.weights)})")
