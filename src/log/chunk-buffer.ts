@@ -2,7 +2,9 @@
 // growable buffer (one copy of each message's bytes), schema and channel records come ready-made
 // from @mcap/core's record builder, and the per-channel message index is kept alongside.
 // @mcap/core's ChunkBuilder does the same job but hands its bytes out only as a copy, which for a
-// camera stream is a second pass over every image.
+// camera stream is a second pass over every image. A closed chunk's records can be taken whole
+// (`take()`: the buffer is handed over, to a compression worker) and a spent buffer given back
+// (`recycle()`), so a camera recording reuses a few buffers instead of growing a new one per chunk.
 import { Opcode } from "@mcap/core";
 import type { MessageIndex } from "@mcap/core";
 
@@ -10,6 +12,7 @@ const MESSAGE_FIXED = 2 + 4 + 8 + 8; // channel id, sequence, log time, publish 
 
 export class ChunkBuffer {
   #buf = new Uint8Array(1 << 16);
+  readonly #spare: Uint8Array<ArrayBuffer>[] = [];
   #view = new DataView(this.#buf.buffer);
   #length = 0;
   #messages = 0;
@@ -61,6 +64,24 @@ export class ChunkBuffer {
     this.#buf.set(data, o + MESSAGE_FIXED);
     this.#length += size;
     this.#messages++;
+  }
+
+  /** Hands over the records (the buffer is the caller's from now on, and starts at offset 0) and
+   * resets, continuing in a recycled buffer or a new one of the same capacity. */
+  take(): Uint8Array {
+    const records = this.#buf.subarray(0, this.#length);
+    const capacity = this.#buf.length;
+    let next = this.#spare.pop();
+    while (next && next.length < capacity && this.#spare.length > 0) next = this.#spare.pop();
+    this.#buf = next && next.length >= capacity ? next : new Uint8Array(capacity);
+    this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
+    this.reset();
+    return records;
+  }
+
+  /** A buffer `take()` handed out, back for reuse (a few are kept). */
+  recycle(buffer: Uint8Array): void {
+    if (this.#spare.length < 4 && buffer.byteOffset === 0) this.#spare.push(new Uint8Array(buffer.buffer as ArrayBuffer));
   }
 
   reset(): void {

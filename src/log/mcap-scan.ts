@@ -5,11 +5,18 @@
 // is an unfinished tail ("not yet written"), not corruption. A record that fails to parse (bad
 // CRC, undecompressible chunk) is reported as damaged and skipped — its neighbours still read —
 // and an unknown opcode (framing lost) triggers a search for the next chunk that parses.
+//
+// Chunks are read, decompressed and CRC-checked ahead of time on the chunk worker threads
+// (compression.ts): while the caller decodes and publishes one chunk's messages, the next few are
+// being unpacked. The lookahead only follows a well-framed file; whenever the scan goes somewhere
+// the lookahead did not (damage, a resync), it drops what it fetched and starts again from there.
+// A worker's answer is exactly what the inline path would give, errors included.
 import { McapRecordBuilder, McapStreamReader, MCAP_MAGIC, Opcode } from "@mcap/core";
 import type { TypedMcapRecord, TypedMcapRecords } from "@mcap/core";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { crc32 as zlibCrc32 } from "node:zlib";
-import { decompressHandlers, loadCodecs } from "./compression.ts";
+import {
+  chunkWorkers, crc32, decompressHandlers, loadCodecs, offloadMinBytes, POOL_STOPPED, type ChunkWorkers, type WorkerReply,
+} from "./compression.ts";
 import { LogError } from "./errors.ts";
 
 export interface Damage {
@@ -39,13 +46,28 @@ export interface ScanOptions {
   known?: { schemas: TypedMcapRecords["Schema"][]; channels: TypedMcapRecords["Channel"][] };
   /** Check chunk CRCs (default true). */
   validateCrcs?: boolean;
+  /** Unpack chunks ahead on the worker threads (default true where they run). */
+  prefetch?: boolean;
+}
+
+/** Chunks unpacked ahead at most, and their records' bytes at most. */
+const AHEAD_CHUNKS = 8;
+const AHEAD_BYTES = 8 * 1024 * 1024;
+/** Messages at least this large come from the worker in a buffer of their own (copied there, off
+ * the main thread); smaller ones are copied here. Either way a message owns its bytes. */
+const PART_MIN_BYTES = 64 * 1024;
+
+interface Ahead {
+  offset: number;
+  length: number;
+  uncompressed: number;
+  id: number;
 }
 
 /** Not an MCAP file at all (bad magic): nothing to recover. */
 export class NotMcapError extends LogError {}
 
 const HEADER = 9; // opcode u8 + length u64
-const crc32: ((data: Uint8Array) => number) | undefined = typeof zlibCrc32 === "function" ? zlibCrc32 : undefined;
 const KNOWN_COMPRESSIONS = new Set(["", "zstd", "lz4"]);
 
 export class McapScanner {
@@ -57,6 +79,10 @@ export class McapScanner {
   #reader!: McapStreamReader;
   readonly #validate: boolean;
   #scratch = new Uint8Array(0);
+  #ahead: Ahead[] = [];
+  #pool: ChunkWorkers | undefined;
+  /** Where the lookahead examines the next record. */
+  #aheadFrom = 0;
 
   constructor(path: string, opts: ScanOptions = {}) {
     this.path = path;
@@ -67,7 +93,7 @@ export class McapScanner {
     this.#opts = opts;
   }
 
-  readonly #opts: ScanOptions;
+  #opts: ScanOptions;
 
   /** Every record of the data section in file order, chunk contents unpacked; ends at DataEnd, at
    * the end of the file, or at an unfinished tail. */
@@ -113,9 +139,26 @@ export class McapScanner {
           this.report.sawFooter = this.#hasFooter(size);
           return;
         }
-        if (opcode === Opcode.CHUNK && this.#skippable(this.#read(offset + HEADER, 16))) {
+        const fixed = opcode === Opcode.CHUNK ? this.#read(offset + HEADER, Math.min(24, length)) : undefined;
+        if (fixed && this.#skippable(fixed)) {
           offset += HEADER + length;
           this.report.bytesRead += HEADER + length;
+          continue;
+        }
+        const workers = fixed && uncompressedSize(fixed) >= offloadMinBytes() ? this.#workers() : undefined;
+        const reply = workers ? await this.#unpacked(workers, offset, HEADER + length, size) : undefined;
+        if (reply) {
+          const out: TypedMcapRecord[] = [];
+          try {
+            if (reply.kind !== "records") throw new Error(reply.kind === "error" ? reply.error : `unexpected reply ${reply.kind}`);
+            this.#chunkRecords(reply.records, out, reply.parts, reply.partAt);
+            this.report.bytesRead += HEADER + length;
+          } catch (err) {
+            this.#damage(offset, HEADER + length, (err as Error).message);
+            this.#resetReader();
+          }
+          yield* out;
+          offset += HEADER + length;
           continue;
         }
         const bytes = this.#read(offset, HEADER + length, true);
@@ -132,9 +175,82 @@ export class McapScanner {
         offset += HEADER + length;
       }
     } finally {
+      this.#dropAhead();
       closeSync(this.#fd);
       this.#fd = -1;
     }
+  }
+
+  #workers(): ChunkWorkers | undefined {
+    if (this.#opts.prefetch === false) return undefined;
+    this.#pool ??= chunkWorkers();
+    return this.#pool;
+  }
+
+  /** The chunk record at `offset`, unpacked by a worker (undefined if the pool cannot take it: the
+   * scan then reads it inline); keeps the lookahead topped up. */
+  async #unpacked(workers: ChunkWorkers, offset: number, length: number, size: number): Promise<WorkerReply | undefined> {
+    try {
+      const reply = await this.#unpackedBy(workers, offset, length, size);
+      if (reply.kind === "error" && reply.error === POOL_STOPPED) throw new Error(reply.error);
+      return reply;
+    } catch {
+      this.#dropAhead();
+      this.#pool = undefined;
+      this.#opts = { ...this.#opts, prefetch: false };
+      return undefined;
+    }
+  }
+
+  async #unpackedBy(workers: ChunkWorkers, offset: number, length: number, size: number): Promise<WorkerReply> {
+    if (this.#ahead[0]?.offset !== offset) {
+      this.#dropAhead();
+      this.#aheadFrom = offset;
+    }
+    this.#topUp(workers, size);
+    let head = this.#ahead.shift();
+    if (!head || head.offset !== offset) {
+      // The lookahead stopped short of this chunk (it only follows records it can frame).
+      if (head) workers.abandon(head.id);
+      this.#dropAhead();
+      head = { offset, length, uncompressed: 0, id: this.#submit(workers, offset, length) };
+      this.#aheadFrom = offset + length;
+    }
+    this.#topUp(workers, size);
+    return workers.wait(head.id);
+  }
+
+  /** Sends chunks after the last one sent to the workers, while the lookahead has room. */
+  #topUp(workers: ChunkWorkers, size: number): void {
+    let bytes = this.#ahead.reduce((n, a) => n + a.uncompressed, 0);
+    while (this.#ahead.length < AHEAD_CHUNKS && bytes < AHEAD_BYTES) {
+      const at = this.#aheadFrom;
+      if (size - at < HEADER) return;
+      const head = this.#read(at, HEADER);
+      const opcode = head[0]!;
+      const length = Number(new DataView(head.buffer, head.byteOffset, HEADER).getBigUint64(1, true));
+      if (opcode < Opcode.MIN || (opcode > Opcode.MAX && opcode < 0x80) || opcode === Opcode.DATA_END) return;
+      if (at + HEADER + length > size) return;
+      if (opcode === Opcode.CHUNK) {
+        const fixed = this.#read(at + HEADER, Math.min(24, length));
+        const uncompressed = uncompressedSize(fixed);
+        if (uncompressed < offloadMinBytes()) return; // read inline by the scan itself
+        if (!this.#skippable(fixed)) {
+          this.#ahead.push({ offset: at, length: HEADER + length, uncompressed, id: this.#submit(workers, at, HEADER + length) });
+          bytes += uncompressed;
+        }
+      }
+      this.#aheadFrom = at + HEADER + length;
+    }
+  }
+
+  #submit(workers: ChunkWorkers, offset: number, length: number): number {
+    return workers.submit({ op: "unpack", path: this.path, offset, length, validate: this.#validate, partMin: PART_MIN_BYTES });
+  }
+
+  #dropAhead(): void {
+    for (const a of this.#ahead) this.#pool?.abandon(a.id);
+    this.#ahead = [];
   }
 
   /** Records through the stream reader (it copies what it keeps, so `bytes` may be reused). */
@@ -148,8 +264,11 @@ export class McapScanner {
   }
 
   /** A chunk's records. Messages — nearly all the bytes — are framed here with one copy of their
-   * data each (the stream reader would copy twice); schemas and channels go through #parse. */
-  #chunkRecords(records: Uint8Array, out: TypedMcapRecord[]): void {
+   * data each (the stream reader would copy twice), or none when a worker already took them out
+   * (`parts`, each the data of the message record at `partAt` in `records`, which holds only that
+   * record's fixed fields); schemas and channels go through #parse. */
+  #chunkRecords(records: Uint8Array, out: TypedMcapRecord[], parts: readonly Uint8Array[] = [], partAt: readonly number[] = []): void {
+    let part = 0;
     const v = new DataView(records.buffer, records.byteOffset, records.byteLength);
     let o = 0;
     while (o < records.byteLength) {
@@ -168,7 +287,7 @@ export class McapScanner {
           sequence: v.getUint32(o + HEADER + 2, true),
           logTime: v.getBigUint64(o + HEADER + 6, true),
           publishTime: v.getBigUint64(o + HEADER + 14, true),
-          data: copyOf(records, o + HEADER + 22, end),
+          data: partAt[part] === o ? parts[part++]! : copyOf(records, o + HEADER + 22, end),
         });
       } else if (op === Opcode.SCHEMA || op === Opcode.CHANNEL || op >= 0x80) {
         this.#parse(records.subarray(o, end), out);
@@ -181,7 +300,7 @@ export class McapScanner {
 
   #skippable(chunkTimes: Uint8Array): boolean {
     const { start, end, known } = this.#opts;
-    if (!known || (start === undefined && end === undefined)) return false;
+    if (!known || (start === undefined && end === undefined) || chunkTimes.byteLength < 16) return false;
     const v = new DataView(chunkTimes.buffer, chunkTimes.byteOffset, 16);
     const first = v.getBigUint64(0, true);
     const last = v.getBigUint64(8, true);
@@ -263,6 +382,12 @@ export class McapScanner {
 
 const utf8 = new TextDecoder();
 
+/** A chunk's uncompressed size from its first 24 bytes (start, end, size); 0 if they are short. */
+function uncompressedSize(fixed: Uint8Array): number {
+  if (fixed.byteLength < 24) return 0;
+  return Number(new DataView(fixed.buffer, fixed.byteOffset, 24).getBigUint64(16, true));
+}
+
 /** A plain Uint8Array copy of [start, end): `records` may be a Node Buffer, whose slice() is a view
  * (and whose species would make any slice a Buffer). */
 function copyOf(records: Uint8Array, start: number, end: number): Uint8Array {
@@ -273,8 +398,9 @@ function copyOf(records: Uint8Array, start: number, end: number): Uint8Array {
 
 /** A chunk record → its records, decompressed and CRC-checked. Done here rather than by the
  * stream reader because its CRC is a JS table loop (a quarter of replay's time on camera logs);
- * zlib's is native. The records then parse as top-level records (Schema, Channel, Message are
- * valid there too). */
+ * ours is native (compression.ts). The records then parse as top-level records (Schema,
+ * Channel, Message are valid there too). Small chunks come this way; the chunk workers do the
+ * same for large ones. */
 function unpackChunk(record: Uint8Array, validate: boolean): Uint8Array {
   const v = new DataView(record.buffer, record.byteOffset, record.byteLength);
   let o = HEADER + 16; // start and end times

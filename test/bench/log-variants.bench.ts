@@ -1,0 +1,220 @@
+// Side-by-side variants of the log figures (issue "Logs"), for choosing how chunks are compressed:
+// the same end-to-end paths as log.bench.ts (memory bus → recordBus → Recorder → MCAP file;
+// openLog → replay --max → memory bus), run in interleaved rounds so that every variant sees the
+// same machine load, each figure the median of its rounds. Variants: which zstd compresses
+// (native binding or WebAssembly), how many chunk worker threads (0: everything inline on the main
+// thread, the way the recorder and reader worked before the pool), zstd level, and lz4 (whose
+// recording, with the pure-JS compressor, runs at a third of zstd's speed: not a variant here).
+// Informative rows only: the targets are checked by log-record and log-replay.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { info, type Bench, type BenchResult } from "../../src/cli/bench-types.ts";
+import { MemoryBus } from "../../src/bus/memory.ts";
+import type { Image, JointState } from "../../src/messages/types.ts";
+import { recordBus } from "../../src/log/bus-recorder.ts";
+import { codecInfo, configureCodecs, type Compression } from "../../src/log/compression.ts";
+import { openLog } from "../../src/log/reader.ts";
+import { Recorder } from "../../src/log/recorder.ts";
+import { replay } from "../../src/log/replay.ts";
+import { Sim } from "../../sim/lockstep.ts";
+
+const IMAGE = { name: "/camera/image_raw", type: "sensor_msgs/msg/Image" } as const;
+const JOINTS = { name: "/joint_states", type: "sensor_msgs/msg/JointState" } as const;
+
+async function simFrames(): Promise<Image[]> {
+  const sim = await Sim.create({ camera: { width: 640, height: 480, rateHz: 30 } });
+  const frames: Image[] = [];
+  let tick = sim.reset(3, "push");
+  while (frames.length < 30) {
+    for (const m of tick.messages) if (m.topic.name === IMAGE.name) frames.push(m.message as Image);
+    tick = sim.step([]);
+  }
+  return frames.slice(0, 30);
+}
+
+/** The same ±2 LSB noise as log.bench.ts. */
+function withNoise(frames: Image[]): Image[] {
+  let s = 0x9e3779b9;
+  return frames.map((f) => {
+    const data = new Uint8Array(f.data.length);
+    for (let i = 0; i < data.length; i++) {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      data[i] = Math.max(0, Math.min(255, f.data[i]! + (((s >>> 8) & 0xffff) % 5) - 2));
+    }
+    return { ...f, data };
+  });
+}
+
+const joint = (k: number): JointState => ({
+  header: { stamp: { sec: Math.floor(k / 300), nanosec: (k % 300) * 3_333_333 }, frame_id: "" },
+  name: ["shoulder_joint", "elbow_joint", "lift_joint"],
+  position: Float64Array.of(Math.sin(k / 300), 0.2, -0.3),
+  velocity: Float64Array.of(0, 0, 0),
+  effort: new Float64Array(0),
+});
+
+/** CPU seconds of this process (all threads) and of its main thread alone (Linux schedstat; NaN
+ * elsewhere). With other load on the machine, wall time says little; CPU time still says how much
+ * work a variant does, and the main thread's share how well it spreads over cores: on an idle
+ * machine with `cores` cores a run takes at least max(main, total / cores). */
+interface Cpu {
+  total: number;
+  main: number;
+}
+const schedstat = `/proc/self/task/${process.pid}/schedstat`;
+const mainCpuNs = () => (existsSync(schedstat) ? Number(readFileSync(schedstat, "utf8").split(" ")[0]) : NaN);
+function cpuFrom(): () => Cpu {
+  const u0 = process.cpuUsage();
+  const m0 = mainCpuNs();
+  return () => {
+    const u = process.cpuUsage(u0);
+    return { total: (u.user + u.system) / 1e6, main: (mainCpuNs() - m0) / 1e9 };
+  };
+}
+
+interface Run {
+  factor: number;
+  cpu: Cpu;
+  seconds: number;
+}
+
+function summarize(name: string, runs: Run[], note: string, log: (line: string) => void): BenchResult[] {
+  const f = median(runs.map((r) => r.factor));
+  const total = median(runs.map((r) => r.seconds / r.cpu.total));
+  const main = median(runs.map((r) => r.seconds / r.cpu.main));
+  const bound = median(runs.map((r) => r.seconds / Math.max(r.cpu.main, r.cpu.total / 2)));
+  log(`${name}: ${f.toFixed(1)}× wall (${runs.map((r) => r.factor.toFixed(1)).join(" ")}); ${total.toFixed(1)}× per CPU s, main thread ${main.toFixed(1)}×, 2-core bound ${bound.toFixed(1)}×${note ? `; ${note}` : ""}`);
+  return [
+    info(`variants.${name}`, f, "x realtime", `wall, median of ${runs.length}${note ? `; ${note}` : ""}`),
+    info(`variants.${name}.per_cpu_s`, total, "x realtime", "stream seconds per CPU second, all threads"),
+    info(`variants.${name}.two_core_bound`, bound, "x realtime", "stream seconds / max(main-thread CPU, all CPU / 2): the idle 2-core figure at best"),
+  ];
+}
+
+interface Variant {
+  label: string;
+  zstd: "native" | "wasm";
+  workers: number;
+  compression?: Compression;
+  level?: number;
+}
+
+async function recordOnce(frames: Image[], seconds: number, out: string, v: Variant): Promise<Run & { bytes: number }> {
+  const cpu = cpuFrom();
+  const bus = new MemoryBus();
+  const recorder = await Recorder.open({ out, compression: v.compression ?? "zstd", zstdLevel: v.level ?? 1 });
+  const rec = recordBus(bus, [IMAGE, JOINTS], recorder);
+  let published = 0;
+  const t0 = process.hrtime.bigint();
+  for (let k = 0; k < seconds * 300; k++) {
+    if (k % 10 === 0) {
+      bus.publish(IMAGE, frames[(k / 10) % frames.length]!);
+      published++;
+    }
+    if (k % 3 === 0) {
+      bus.publish(JOINTS, joint(k));
+      published++;
+    }
+  }
+  const result = await rec.stop();
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const recorded = Object.values(result.counts).reduce((a, b) => a + b, 0);
+  if (recorded !== published) throw new Error(`${v.label}: recorded ${recorded} of ${published}`);
+  return { factor: seconds / wall, cpu: cpu(), seconds, bytes: result.recording.bytes };
+}
+
+async function writeTimedLog(frames: Image[], seconds: number, out: string, compression: Compression): Promise<void> {
+  const rec = await Recorder.open({ out, compression, timer: false });
+  const T0 = 1_700_000_000_000_000_000n;
+  for (let k = 0; k < seconds * 300; k++) {
+    const t = T0 + BigInt(k) * 3_333_333n;
+    if (k % 10 === 0) rec.write(IMAGE, frames[(k / 10) % frames.length]!, t);
+    if (k % 3 === 0) rec.write(JOINTS, joint(k), t);
+  }
+  rec.close();
+}
+
+async function replayOnce(path: string, images: number): Promise<Run> {
+  const cpu = cpuFrom();
+  const bus = new MemoryBus();
+  let n = 0;
+  bus.subscribe(IMAGE).subscribe(() => n++);
+  const r = await replay(await openLog(path), bus, { max: true });
+  if (n !== images) throw new Error(`replay delivered ${n} images, expected ${images}`);
+  return { factor: r.logSeconds / r.wallSeconds, cpu: cpu(), seconds: r.logSeconds };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Runs `run` for every variant, round after round, and returns each variant's values. */
+async function interleaved<T>(variants: Variant[], rounds: number, run: (v: Variant) => Promise<T>): Promise<Map<string, T[]>> {
+  const out = new Map<string, T[]>(variants.map((v) => [v.label, []]));
+  for (const v of variants) {
+    configureCodecs({ zstd: v.zstd, workers: v.workers });
+    await run(v); // warm-up: JIT, worker start, page cache
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const v of variants) {
+      configureCodecs({ zstd: v.zstd, workers: v.workers });
+      out.get(v.label)!.push(await run(v));
+    }
+  }
+  configureCodecs({});
+  return out;
+}
+
+export const benches: Bench[] = [
+  {
+    name: "log-variants",
+    description: "record / replay --max variants side by side: native vs wasm zstd, worker threads, zstd level, lz4",
+    async run({ quick, log }) {
+      const dir = mkdtempSync(join(tmpdir(), "omniloop-bench-variants-"));
+      const rows: BenchResult[] = [];
+      const rounds = quick ? 1 : 5;
+      try {
+        configureCodecs({});
+        const probe = codecInfo();
+        log(`codecs: zstd ${probe.zstd}${probe.zstdReason ? ` (${probe.zstdReason})` : ""}, ${probe.workers} workers`);
+        const sim = await simFrames();
+        const noisy = withNoise(sim);
+        // wasm.inline is the recorder as it was before the native zstd and the workers.
+        const recordVariants: Variant[] = [
+          { label: "wasm.inline", zstd: "wasm", workers: 0 },
+          { label: "native.inline", zstd: "native", workers: 0 },
+          { label: "native.w2", zstd: "native", workers: 2 },
+          { label: "native.w2.level-3", zstd: "native", workers: 2, level: -3 },
+        ];
+        const seconds = quick ? 2 : 10;
+        for (const [name, frames] of [["noisy_camera", noisy]] as const) {
+          const out = join(dir, `${name}.mcap`);
+          const got = await interleaved(recordVariants, rounds, (v) => recordOnce(frames, seconds, out, v));
+          for (const v of recordVariants) {
+            const runs = got.get(v.label)!;
+            rows.push(...summarize(`record.${name}.${v.label}`, runs, `${(runs[0]!.bytes / 1e6).toFixed(0)} MB on disk`, log));
+          }
+        }
+        const replayVariants: Variant[] = [
+          { label: "inline", zstd: "native", workers: 0 },
+          { label: "w2", zstd: "native", workers: 2 },
+        ];
+        const logSeconds = quick ? 3 : 20;
+        for (const [name, frames, compressions] of [["sim_camera", sim, ["zstd"]], ["noisy_camera", noisy, ["zstd", "lz4"]]] as const) {
+          for (const compression of compressions) {
+            const path = join(dir, `${name}-${compression}.mcap`);
+            configureCodecs({});
+            await writeTimedLog(frames, logSeconds, path, compression);
+            const got = await interleaved(replayVariants, rounds, () => replayOnce(path, logSeconds * 30));
+            for (const v of replayVariants) rows.push(...summarize(`replay.${name}.${compression}.${v.label}`, got.get(v.label)!, "", log));
+          }
+        }
+      } finally {
+        configureCodecs({});
+        rmSync(dir, { recursive: true, force: true });
+      }
+      return rows;
+    },
+  },
+];
