@@ -62,6 +62,26 @@ class NamedTargets(unittest.TestCase):
         np.testing.assert_allclose(tgt[1, 0], [[0.1, 0.2], [0.6, 0.8]])
 
 
+class NamedClassTarget(unittest.TestCase):
+    def test_class_target_from_the_commands_end_on(self):
+        """The batch names the command's classes and marks the tokens from its SEP on."""
+        ds = Dataset(helpers.dataset())
+        ep = ds.split("train")[0]
+        b = Batcher(ds, named=2)
+        b.named_of = {e.id: [1] for e in ds.episodes}  # the synthetic commands name no card class
+        batch = b(windows_for(ep, 64, None)[:1])
+        self.assertEqual(batch["named_class"].tolist(), [[1, -1]])
+        after = batch["after_command"][0]
+        self.assertEqual(int(after[:ep.prefix - 1].sum()), 0)
+        self.assertEqual(float(after[ep.prefix - 1]), 1.0)
+        out = {"named": torch.zeros(1, after.shape[0], 2, 2), "named_class": torch.zeros(1, after.shape[0], 2, 6)}
+        out["named_class"][..., 0, 1] = 5.0  # confident and right: a small loss
+        ls = losses(helpers.COLUMNS, out, batch)
+        self.assertLess(float(ls["named_class"]), 0.05)
+        out["named_class"][..., 0, 1] = -5.0
+        self.assertGreater(float(losses(helpers.COLUMNS, out, batch)["named_class"]), 1.0)
+
+
 class StepLoss(unittest.TestCase):
     def setUp(self):
         self.ds = Dataset(helpers.dataset())
