@@ -1,14 +1,21 @@
 // The client's side of the wire: one DEALER socket to the policy server, requests matched to replies
 // by id, each with its own deadline, heartbeats while idle, and what the client has heard of the
-// server (its instance id, when it last answered, why it refuses us). Replies that arrive after
-// their deadline are handed to `onLate` (they still say what the server has fed).
+// server (its instance id, when it last answered, why it refuses us, which raw frame version it
+// reads). Replies that arrive after their deadline are handed to `onLate` (they still say what the
+// server has fed).
+//
+// Per step it allocates the request's frame and its promise, nothing else: steps go as raw frames
+// (raw.ts) to a server that advertised them, and every request's deadline is watched by one timer
+// that is re-armed only when a request's deadline is earlier than the one it is armed for.
 import { randomBytes } from "node:crypto";
 import { Dealer } from "zeromq";
 import type { ModelCard } from "../../omnitoken/card-types.ts";
 import { PolicyUnavailableError, ProtocolError } from "./errors.ts";
 import type { KeyPair } from "./keys.ts";
+import { decodeRawPrediction, encodeRawRequest, isRawFrame, RAW_VERSION } from "./raw.ts";
 import { decodeReply, type Reply } from "./replies.ts";
 import { encodeRequest, type Request } from "./requests.ts";
+import { useOutBatch } from "./wire.ts";
 import type { PolicyEndpoint } from "./endpoint.ts";
 
 /** A request before the link stamps it with the client id and a request id. */
@@ -30,8 +37,14 @@ export interface LinkOptions {
 interface Pending {
   resolve: (r: Reply) => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+  kind: Request["kind"];
+  /** performance.now() by which the reply must be here. */
+  deadline: number;
+  deadlineMs: number;
 }
+
+/** A deadline this close (ms) counts as passed: timers fire on a millisecond clock. */
+const DEADLINE_SLACK_MS = 0.5;
 
 export class Link {
   readonly client = randomBytes(8).toString("hex");
@@ -41,6 +54,9 @@ export class Link {
   serverId: string | undefined;
   /** The card replies are checked against, once the welcome brought it. */
   card: ModelCard | undefined;
+  /** The server instance that last advertised the raw frame version this build writes. */
+  private rawServer: string | undefined;
+  private rawMismatchLogged = false;
   private readonly o: LinkOptions;
   private readonly socket: Dealer;
   private readonly pending = new Map<number, Pending>();
@@ -54,6 +70,9 @@ export class Link {
   private closed = false;
   private readonly loops: Promise<void>[];
   private readonly heartbeat: NodeJS.Timeout;
+  /** One timer for every pending request's deadline, armed for the earliest (`deadlineAt`). */
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private deadlineAt = Infinity;
 
   constructor(o: LinkOptions) {
     this.o = o;
@@ -69,6 +88,7 @@ export class Link {
       // application's pings (below) and each step's deadline notice a dead or silent server.
       ...(o.curve ? { curveServerKey: o.curve.serverKey, curvePublicKey: o.curve.client.publicKey, curveSecretKey: o.curve.client.secretKey } : {}),
     });
+    useOutBatch(this.socket, o.log);
     // Events first: the monitor sees only what happens after it is attached, and a refused
     // handshake can happen within microseconds of connect().
     const events = this.eventLoop();
@@ -84,30 +104,71 @@ export class Link {
   request(r: Outgoing, deadlineMs: number, options: { untilConnected?: boolean } = {}): Promise<Reply> {
     if (this.closed) return Promise.reject(new PolicyUnavailableError(`${this.o.endpoint.url}: the remote policy is closed`));
     const id = this.nextId++;
-    const deadline = performance.now() + deadlineMs;
+    const deadline = performance.now() + Math.max(0, deadlineMs);
+    const request = { ...r, client: this.client, id } as Request;
     return new Promise<Reply>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        this.expired.set(id, r.kind);
-        if (this.expired.size > 64) this.expired.delete(this.expired.keys().next().value!);
-        reject(new PolicyUnavailableError(`${this.o.endpoint.url}: no reply to ${r.kind} within ${Math.round(deadlineMs)} ms (${this.describe()})`));
-      }, Math.max(0, deadlineMs));
-      this.pending.set(id, { resolve, reject, timer });
-      const attempt = (): void => {
-        this.send({ ...r, client: this.client, id } as Request).catch((err: unknown) => {
-          if (!this.pending.has(id)) return; // timed out or closed meanwhile
-          const again = options.untilConnected && (err as { code?: string }).code === "EAGAIN" && performance.now() + 10 < deadline;
-          if (again) {
-            setTimeout(attempt, 10);
-            return;
-          }
-          clearTimeout(timer);
-          this.pending.delete(id);
-          reject(new PolicyUnavailableError(`${this.o.endpoint.url}: cannot send ${r.kind}: ${this.sendFailure(err)}`));
-        });
-      };
-      attempt();
+      this.pending.set(id, { resolve, reject, kind: r.kind, deadline, deadlineMs });
+      this.watch(deadline);
+      this.attempt(request, deadline, options.untilConnected === true);
     });
+  }
+
+  /** Whether steps go to the server as raw frames: it advertised the version this build writes. */
+  get raw(): boolean {
+    return this.rawServer !== undefined && this.rawServer === this.serverId && this.card !== undefined;
+  }
+
+  /** Sends a pending request; a send that finds no connection is retried every 10 ms until its
+   * deadline with `untilConnected`, else it fails the request at once. */
+  private attempt(r: Request, deadline: number, untilConnected: boolean): void {
+    this.send(r).catch((err: unknown) => {
+      const p = this.pending.get(r.id);
+      if (!p) return; // timed out or closed meanwhile
+      if (untilConnected && (err as { code?: string }).code === "EAGAIN" && performance.now() + 10 < deadline) {
+        setTimeout(() => {
+          if (this.pending.has(r.id)) this.attempt(r, deadline, untilConnected);
+        }, 10);
+        return;
+      }
+      this.settle(r.id);
+      p.reject(new PolicyUnavailableError(`${this.o.endpoint.url}: cannot send ${r.kind}: ${this.sendFailure(err)}`));
+    });
+  }
+
+  /** Arms the deadline timer for `deadline` unless it is armed for an earlier one already. */
+  private watch(deadline: number): void {
+    if (this.deadlineTimer !== undefined && this.deadlineAt <= deadline) {
+      this.deadlineTimer.ref();
+      return;
+    }
+    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
+    this.deadlineAt = deadline;
+    this.deadlineTimer = setTimeout(() => this.expire(), Math.max(0, deadline - performance.now()));
+  }
+
+  /** Rejects every request whose deadline has passed; re-arms for the earliest left. */
+  private expire(): void {
+    this.deadlineTimer = undefined;
+    this.deadlineAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const [id, p] of this.pending) {
+      if (p.deadline > now + DEADLINE_SLACK_MS) {
+        next = Math.min(next, p.deadline);
+        continue;
+      }
+      this.pending.delete(id);
+      this.expired.set(id, p.kind);
+      if (this.expired.size > 64) this.expired.delete(this.expired.keys().next().value!);
+      p.reject(new PolicyUnavailableError(`${this.o.endpoint.url}: no reply to ${p.kind} within ${Math.round(p.deadlineMs)} ms (${this.describe()})`));
+    }
+    if (next !== Infinity) this.watch(next);
+  }
+
+  /** Forgets a pending request; with none left, the deadline timer no longer keeps the process up. */
+  private settle(id: number): void {
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.deadlineTimer?.unref();
   }
 
   /** Why the server may not be answering, for messages: silence, refusal, or no connection. */
@@ -133,8 +194,8 @@ export class Link {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.heartbeat);
+    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
     for (const [, p] of this.pending) {
-      clearTimeout(p.timer);
       p.reject(new PolicyUnavailableError(`${this.o.endpoint.url}: the remote policy was closed while waiting`));
     }
     this.pending.clear();
@@ -142,9 +203,16 @@ export class Link {
     await Promise.all(this.loops);
   }
 
-  private async send(r: Request): Promise<void> {
+  private send(r: Request): Promise<void> {
     this.lastSentMs = Date.now();
-    await this.socket.send(encodeRequest(r));
+    let frame: Uint8Array | undefined;
+    try {
+      if ((r.kind === "step" || r.kind === "rollout") && this.raw) frame = encodeRawRequest(r, this.card!);
+      frame ??= encodeRequest(r);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.socket.send(frame);
   }
 
   private sendFailure(err: unknown): string {
@@ -178,7 +246,8 @@ export class Link {
     let reply: Reply;
     try {
       if (parts.length !== 1) throw new ProtocolError(`reply: expected 1 frame, found ${parts.length}`);
-      reply = decodeReply(parts[0]!, this.card);
+      const frame = parts[0]!;
+      reply = isRawFrame(frame) ? decodeRawPrediction(frame, this.card) : decodeReply(frame, this.card);
     } catch (err) {
       this.malformed += 1;
       this.o.log(`dropped a malformed reply: ${(err as Error).message}`);
@@ -187,6 +256,11 @@ export class Link {
     this.lastHeardMs = Date.now();
     this.handshakeError = undefined;
     this.serverId = reply.server;
+    if (reply.raw === RAW_VERSION) this.rawServer = reply.server;
+    else if (reply.raw !== undefined && !this.rawMismatchLogged) {
+      this.rawMismatchLogged = true;
+      this.o.log(`the server reads raw frame version ${reply.raw}, this build writes version ${RAW_VERSION}: steps go as msgpack frames (slower; update the older side)`);
+    }
     const p = this.pending.get(reply.id);
     if (!p) {
       if (reply.id !== 0) {
@@ -196,8 +270,7 @@ export class Link {
       }
       return;
     }
-    this.pending.delete(reply.id);
-    clearTimeout(p.timer);
+    this.settle(reply.id);
     p.resolve(reply);
   }
 

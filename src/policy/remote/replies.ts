@@ -1,9 +1,12 @@
 // Server → client. Every reply echoes the request id and names the server instance (random per
-// process), so a client sees a restart at the first reply and re-prefills its session.
+// process), so a client sees a restart at the first reply and re-prefills its session. Every msgpack
+// reply of this build also says which raw frame version the server reads (`raw`, raw.ts): a client
+// sends its steps as raw frames only to a server that said so.
 import { validateCard } from "../../omnitoken/card.ts";
 import type { ModelCard } from "../../omnitoken/card-types.ts";
 import type { Omnitoken } from "../../omnitoken/types.ts";
 import { ProtocolError } from "./errors.ts";
+import { RAW_SUPPORTED, RAW_VERSION } from "./raw.ts";
 import { decodeMessage, encodeMessage, field, isCount, isId, isString, PROTOCOL_VERSION, tokens } from "./wire.ts";
 
 /** Why a request got no prediction. `no_session` and `out_of_sync` are "not yet": the client
@@ -15,6 +18,8 @@ const ERROR_CODES: readonly ErrorCode[] = ["no_session", "out_of_sync", "bad_req
 interface Base {
   id: number;
   server: string;
+  /** The raw frame version the server reads (absent: msgpack only, as before raw frames). */
+  raw?: number;
 }
 
 export type Reply =
@@ -25,7 +30,7 @@ export type Reply =
   | (Base & { kind: "error"; code: ErrorCode; message: string });
 
 export function encodeReply(r: Reply): Uint8Array {
-  return encodeMessage({ v: PROTOCOL_VERSION, ...r });
+  return encodeMessage(RAW_SUPPORTED ? { v: PROTOCOL_VERSION, raw: RAW_VERSION, ...r } : { v: PROTOCOL_VERSION, ...r });
 }
 
 /** Decodes and checks a reply; prediction tokens are checked against `card` once it is known. */
@@ -36,6 +41,9 @@ export function decodeReply(bytes: Uint8Array, card: ModelCard | undefined): Rep
     id: field(f, "id", what, isCount, "a non-negative integer"),
     server: field(f, "server", what, isId, "a server id"),
   };
+  // Optional (older servers do not send it); a value that is not a version is ignored, not fatal:
+  // the client then simply keeps to msgpack.
+  if (isCount(f.raw)) base.raw = f.raw;
   switch (f.kind) {
     case "welcome": {
       let card: ModelCard;

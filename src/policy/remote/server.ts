@@ -2,6 +2,9 @@
 // are too weak for it. One ROUTER socket; each client (DEALER) gets a session with its own policy
 // and KV cache. Frames that are not requests are counted and dropped; the server goes on.
 //
+// Steps and rollouts arrive as raw frames (raw.ts) from clients that heard this server advertise
+// them, as msgpack from the others; a prediction goes back in the encoding its request came in.
+//
 // Security: loopback by default. Any other address needs a CURVE key pair (the clients then need
 // its public key: without it their handshake fails and they are refused); with `authorizedKeys`,
 // only those client keys are admitted (ZAP, zap.ts).
@@ -11,10 +14,11 @@ import type { ModelCard } from "../../omnitoken/card-types.ts";
 import type { Policy } from "../types.ts";
 import { parsePolicyEndpoint, requireCurveOffLoopback } from "./endpoint.ts";
 import type { KeyPair } from "./keys.ts";
+import { decodeRawRequest, encodeRawPrediction, isRawFrame, RawFrameError } from "./raw.ts";
 import { encodeReply, type ErrorCode, type Reply } from "./replies.ts";
 import { checkRequest, requestAddress, type Request } from "./requests.ts";
 import { Session } from "./session.ts";
-import { decodeMessage, type Fields } from "./wire.ts";
+import { decodeMessage, useOutBatch, type Fields } from "./wire.ts";
 import { ZapHandler } from "./zap.ts";
 
 export interface PolicyServerOptions {
@@ -90,6 +94,7 @@ export class PolicyServer {
       ipv6: e.ipv6,
       ...(o.curve ? { curveServer: true, curveSecretKey: o.curve.secretKey, zapDomain: "omniloop" } : {}),
     });
+    useOutBatch(router, o.log ?? (() => {}));
     void router.events; // the monitor attached before bind: a client refused at once is still counted
     try {
       await router.bind(e.zmq);
@@ -153,24 +158,37 @@ export class PolicyServer {
     const identity = parts[0]!;
     this.counts.requests += 1;
     if (parts.length !== 2) return this.malformed(`expected 1 frame per request, found ${parts.length - 1}`);
-    let fields: Fields;
+    const body = parts[1]!;
+    const raw = isRawFrame(body);
     let request: Request;
-    try {
-      fields = decodeMessage(parts[1]!, "request");
-    } catch (err) {
-      return this.malformed((err as Error).message);
+    if (raw) {
+      try {
+        request = decodeRawRequest(body, this.o.card);
+      } catch (err) {
+        this.malformed((err as Error).message);
+        const to = err instanceof RawFrameError ? err.address : undefined;
+        if (to) await this.error(identity, to.id, "bad_request", (err as Error).message);
+        return;
+      }
+    } else {
+      let fields: Fields;
+      try {
+        fields = decodeMessage(body, "request");
+      } catch (err) {
+        return this.malformed((err as Error).message);
+      }
+      try {
+        request = checkRequest(fields, this.o.card);
+      } catch (err) {
+        // A request we can address gets an answer (so its client need not wait for a deadline).
+        this.malformed((err as Error).message);
+        const to = requestAddress(fields);
+        if (to) await this.error(identity, to.id, "bad_request", (err as Error).message);
+        return;
+      }
     }
     try {
-      request = checkRequest(fields, this.o.card);
-    } catch (err) {
-      // A request we can address gets an answer (so its client need not wait for a deadline).
-      this.malformed((err as Error).message);
-      const to = requestAddress(fields);
-      if (to) await this.error(identity, to.id, "bad_request", (err as Error).message);
-      return;
-    }
-    try {
-      await this.dispatch(identity, request);
+      await this.dispatch(identity, request, raw);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.log(`client ${request.client}: ${request.kind} failed: ${message}`);
@@ -178,7 +196,8 @@ export class PolicyServer {
     }
   }
 
-  private async dispatch(identity: Buffer, r: Request): Promise<void> {
+  /** `raw`: the request came as a raw frame, so its prediction goes back as one. */
+  private async dispatch(identity: Buffer, r: Request, raw: boolean): Promise<void> {
     const session = this.sessions.get(r.client);
     if (session) session.lastSeenMs = Date.now();
     switch (r.kind) {
@@ -196,18 +215,20 @@ export class PolicyServer {
       case "start": {
         const s = session ?? (await this.open(r.client));
         if (!s) return this.error(identity, r.id, "busy", `the server holds ${this.sessions.size} sessions, its maximum; try later or another server`);
-        return this.answer(identity, r.id, await s.handle(r));
+        return this.answer(identity, r.id, await s.handle(r), false);
       }
       case "step":
       case "rollout":
         if (!session) return this.error(identity, r.id, "no_session", `no session for client ${r.client} on server ${this.id} (restarted or expired); send start`);
-        return this.answer(identity, r.id, await session.handle(r));
+        return this.answer(identity, r.id, await session.handle(r), raw);
     }
   }
 
-  private async answer(identity: Buffer, id: number, o: Awaited<ReturnType<Session["handle"]>>): Promise<void> {
+  private async answer(identity: Buffer, id: number, o: Awaited<ReturnType<Session["handle"]>>, raw: boolean): Promise<void> {
     if (o.kind === "out_of_sync") return this.error(identity, id, "out_of_sync", o.message);
-    return this.send(identity, { kind: "prediction", id, server: this.id, episode: o.episode, fed: o.fed, tokens: o.tokens });
+    const reply = { kind: "prediction", id, server: this.id, episode: o.episode, fed: o.fed, tokens: o.tokens } as const;
+    // A prediction that does not fit the card goes as msgpack: the client's checks then name why.
+    return this.send(identity, reply, raw ? encodeRawPrediction(reply, this.o.card) : undefined);
   }
 
   /** A session for `client`; undefined when the server is full. Two starts racing for one client
@@ -254,10 +275,11 @@ export class PolicyServer {
     return this.send(identity, { kind: "error", id, server: this.id, code, message });
   }
 
-  private async send(identity: Buffer, reply: Reply): Promise<void> {
+  /** Sends `reply`, already encoded as `frame` when given (a raw prediction), else as msgpack. */
+  private async send(identity: Buffer, reply: Reply, frame?: Uint8Array): Promise<void> {
     if (this.closed) return;
     try {
-      await this.router.send([identity, encodeReply(reply)]);
+      await this.router.send([identity, frame ?? encodeReply(reply)]);
     } catch (err) {
       // Unroutable (the client went away) or closing: the client's deadline covers it.
       if (!this.closed) this.log(`reply ${reply.kind} to a client could not be sent: ${String(err)}`);
