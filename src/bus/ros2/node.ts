@@ -16,6 +16,7 @@ import type { Policy } from "../../policy/types.ts";
 import type { RunConfig } from "./config.ts";
 import { diagnosticArray, HealthWindow } from "./diagnostics.ts";
 import { EpisodeClock } from "./episode-clock.ts";
+import { raiseLoopPriority } from "../../loop/priority.ts";
 import { Lifecycle, type LifecycleState } from "./lifecycle.ts";
 import { policyView, withCommandMode } from "./policy-view.ts";
 import { nodeTopics, type NodeTopics } from "./topic-map.ts";
@@ -147,6 +148,8 @@ export class OmniloopNode {
     const policy = policyView(base, card, (ms) => this.health.step(ms));
     const rateHz = cfg.controlRateHz ?? card.control_rate_hz;
     if (rateHz !== card.control_rate_hz) this.log(`control rate ${rateHz} Hz: the model was trained at ${card.control_rate_hz} Hz`);
+    // The control loop runs ahead of drivers and simulators on the same cores (when allowed).
+    this.log(raiseLoopPriority().message);
     const clock = new EpisodeClock({ rateHz, time: this.time });
     const s = cfg.safety;
     const loop = new ClosedLoop({
