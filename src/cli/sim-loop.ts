@@ -37,6 +37,8 @@ export interface SimLoopOptions {
   chunkHorizon?: number;
   /** Hold each tick to the wall clock (a person is watching), instead of as fast as possible. */
   paceRealtime?: boolean;
+  /** Called after the reset and after every simulated tick (e.g. to trace the tip for a snapshot). */
+  onTick?: (sim: Sim) => void;
 }
 
 /** Runs one model-driven episode of `seed`/`task` in lockstep. */
@@ -62,6 +64,7 @@ export async function runSimEpisode(sim: Sim, seed: number, task: TaskName, o: S
     bus.subscribe(topics.estop).subscribe((message) => inbox.push({ type: "std_msgs/msg/Bool", message })),
   ];
   let judged = sim.reset(seed, task);
+  o.onTick?.(sim);
   const wallStart = monotonicTime.now();
   const clock = new LockstepClock({
     rateHz: sim.config.controlRateHz,
@@ -69,6 +72,7 @@ export async function runSimEpisode(sim: Sim, seed: number, task: TaskName, o: S
     advance: async () => {
       if (o.paceRealtime) await monotonicTime.sleepUntil(wallStart + time.now());
       judged = sim.step(inbox.splice(0));
+      o.onTick?.(sim);
       judged.messages.forEach(publish);
       if (judged.ended) loop.stop(); // the world has judged: no more ticks
     },

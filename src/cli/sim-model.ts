@@ -25,6 +25,8 @@ export interface ModelRunOptions {
   json: boolean;
   tap?: Bus;
   paceRealtime?: boolean;
+  /** Write the last episode's camera frame and top-down trace to this PNG. */
+  snapshot?: string;
 }
 
 export interface TaskSummary {
@@ -101,8 +103,12 @@ export async function runModelEpisodes(o: ModelRunOptions): Promise<ModelRunSumm
   const out = (line: string) => (o.json ? process.stderr : process.stdout).write(line + "\n");
   const bar = progress({ label: "sim", total: o.episodes, unit: "episodes", quiet: o.quiet || o.episodes < 5 });
   const results: SimEpisodeOutcome[] = [];
+  const { traceTick, writeSnapshot } = await import("../../sim/snapshot.ts");
   for (let i = 0; i < o.episodes; i++) {
+    const trace = { tip: [], block: [] };
+    const last = i === o.episodes - 1 && o.snapshot;
     const r = await runSimEpisode(sim, o.seed + i, taskOf(o.task, i), {
+      ...(last ? { onTick: (s: typeof sim) => traceTick(s, trace) } : {}),
       policy,
       dropFrames: o.dropFrames,
       ...(o.chunk ? { chunkHorizon: o.chunk } : {}),
@@ -110,6 +116,7 @@ export async function runModelEpisodes(o: ModelRunOptions): Promise<ModelRunSumm
       paceRealtime: Boolean(o.paceRealtime),
     });
     results.push(r);
+    if (last) writeSnapshot(o.snapshot!, sim, trace);
     const holds = Object.entries(r.loop.holds).map(([k, v]) => `${k} ${v}`).join(", ");
     if (!o.quiet) {
       out(

@@ -51,6 +51,20 @@ test("omniloop sim --expert --json prints the summary (episode lines on stderr);
   }
 });
 
+test("omniloop sim --snapshot with a model driving writes the last episode's trace too", () => {
+  const dir = mkdtempSync(join(tmpdir(), "omniloop-sim-cli-"));
+  try {
+    const png = join(dir, "model.png");
+    const run = cli(["sim", "--model", "test/fixtures/models/tiny/card.json", "--episodes", "1", "--task", "reach", "--snapshot", png]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stderr, new RegExp(`snapshot: ${png.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+    const image = PNG.sync.read(readFileSync(png));
+    assert.ok(image.width > 700 && image.height >= 280, `${image.width}×${image.height}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("omniloop sim refuses bad options by name", () => {
   const bad = cli(["sim", "--expert", "--task", "stack"]);
   assert.equal(bad.status, 2);

@@ -133,8 +133,10 @@ async function modelDriven(opts: SimOptions, seed: number, task: "reach" | "push
       json: Boolean(opts.json),
       ...(tap ? { tap } : {}),
       paceRealtime: Boolean(view),
+      ...(opts.snapshot ? { snapshot: opts.snapshot } : {}),
     });
     process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary) + "\n");
+    if (opts.snapshot) process.stderr.write(`snapshot: ${opts.snapshot}\n`);
   } finally {
     if (recording) process.stderr.write(`sim: ${await recording.stop()}\n`);
     await view?.close();
