@@ -11,50 +11,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { info, type Bench, type BenchResult } from "../../src/cli/bench-types.ts";
 import { MemoryBus } from "../../src/bus/memory.ts";
-import type { Image, JointState } from "../../src/messages/types.ts";
+import type { Image } from "../../src/messages/types.ts";
 import { recordBus } from "../../src/log/bus-recorder.ts";
 import { codecInfo, configureCodecs, type Compression } from "../../src/log/compression.ts";
 import { openLog } from "../../src/log/reader.ts";
 import { Recorder } from "../../src/log/recorder.ts";
 import { replay } from "../../src/log/replay.ts";
-import { Sim } from "../../sim/lockstep.ts";
+import { IMAGE, JOINTS, joint, simFrames, withNoise } from "./camera-stream.ts";
 
-const IMAGE = { name: "/camera/image_raw", type: "sensor_msgs/msg/Image" } as const;
-const JOINTS = { name: "/joint_states", type: "sensor_msgs/msg/JointState" } as const;
 
-async function simFrames(): Promise<Image[]> {
-  const sim = await Sim.create({ camera: { width: 640, height: 480, rateHz: 30 } });
-  const frames: Image[] = [];
-  let tick = sim.reset(3, "push");
-  while (frames.length < 30) {
-    for (const m of tick.messages) if (m.topic.name === IMAGE.name) frames.push(m.message as Image);
-    tick = sim.step([]);
-  }
-  return frames.slice(0, 30);
-}
-
-/** The same ±2 LSB noise as log.bench.ts. */
-function withNoise(frames: Image[]): Image[] {
-  let s = 0x9e3779b9;
-  return frames.map((f) => {
-    const data = new Uint8Array(f.data.length);
-    for (let i = 0; i < data.length; i++) {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      data[i] = Math.max(0, Math.min(255, f.data[i]! + (((s >>> 8) & 0xffff) % 5) - 2));
-    }
-    return { ...f, data };
-  });
-}
-
-const joint = (k: number): JointState => ({
-  header: { stamp: { sec: Math.floor(k / 300), nanosec: (k % 300) * 3_333_333 }, frame_id: "" },
-  name: ["shoulder_joint", "elbow_joint", "lift_joint"],
-  position: Float64Array.of(Math.sin(k / 300), 0.2, -0.3),
-  velocity: Float64Array.of(0, 0, 0),
-  effort: new Float64Array(0),
-});
 
 /** CPU seconds of this process (all threads) and of its main thread alone (Linux schedstat; NaN
  * elsewhere). With other load on the machine, wall time says little; CPU time still says how much

@@ -1,6 +1,7 @@
 // A recorder killed with SIGKILL mid-recording leaves a file the reader opens, says was not
 // closed cleanly, and recovers with at most the last second lost.
 import { test } from "node:test";
+import { killAfter } from "./kill-recorder.ts";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,23 +18,8 @@ test("SIGKILL mid-recording loses at most the last second", async () => {
   const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "crash-recorder.ts"), out], {
     stdio: ["ignore", "pipe", "inherit"],
   });
-  let lastHandedOver = 0n;
-  let lines = 0;
-  let buf = "";
-  child.stdout.setEncoding("utf8");
-  child.stdout.on("data", (s: string) => {
-    buf += s;
-    const parts = buf.split("\n");
-    buf = parts.pop()!;
-    for (const p of parts) {
-      lastHandedOver = BigInt(p);
-      lines++;
-    }
-  });
   // Record for ~2 s of messages, then kill without warning.
-  while (lines < 200) await new Promise((r) => setTimeout(r, 20));
-  child.kill("SIGKILL");
-  await new Promise((r) => child.once("exit", r));
+  const { lastHandedOver } = await killAfter(child, 200);
 
   const log = await openLog(out);
   const summary = await log.summary();

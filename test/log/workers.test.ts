@@ -4,6 +4,7 @@
 // the fallbacks (WebAssembly zstd, no workers) work and say so. The threshold that keeps small
 // chunks inline is set to 0 here, so that every chunk goes through the workers.
 import { test } from "node:test";
+import { killAfter } from "./kill-recorder.ts";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -303,22 +304,7 @@ if (CHILD) {
       stdio: ["ignore", "pipe", "inherit"],
       env: { ...process.env, OMNILOOP_WORKERS_CRASH_CHILD: out },
     });
-    let lastHandedOver = 0n;
-    let lines = 0;
-    let buf = "";
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (s: string) => {
-      buf += s;
-      const parts = buf.split("\n");
-      buf = parts.pop()!;
-      for (const p of parts) {
-        lastHandedOver = BigInt(p);
-        lines++;
-      }
-    });
-    while (lines < 250) await new Promise((r) => setTimeout(r, 20));
-    child.kill("SIGKILL");
-    await new Promise((r) => child.once("exit", r));
+    const { lastHandedOver } = await killAfter(child, 250);
 
     const log = await openLog(out);
     const summary = await log.summary();

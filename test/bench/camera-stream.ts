@@ -1,0 +1,45 @@
+// The camera-heavy stream both log benches record and replay: 640×480 rgb8 frames rendered by the
+// simulator at 30 Hz (a push episode), the same frames with ±2 LSB of uniform sensor noise (which
+// a real camera has and a renderer does not, and which makes compression work hard), and the
+// arm's joint states at 100 Hz.
+import type { Image, JointState } from "../../src/messages/types.ts";
+import { Sim } from "../../sim/lockstep.ts";
+
+export const IMAGE = { name: "/camera/image_raw", type: "sensor_msgs/msg/Image" } as const;
+export const JOINTS = { name: "/joint_states", type: "sensor_msgs/msg/JointState" } as const;
+
+/** 30 consecutive frames of the simulator's camera at 640×480. */
+export async function simFrames(): Promise<Image[]> {
+  const sim = await Sim.create({ camera: { width: 640, height: 480, rateHz: 30 } });
+  const frames: Image[] = [];
+  let tick = sim.reset(3, "push");
+  while (frames.length < 30) {
+    for (const m of tick.messages) if (m.topic.name === IMAGE.name) frames.push(m.message as Image);
+    tick = sim.step([]);
+  }
+  return frames.slice(0, 30);
+}
+
+/** The frames with ±2 LSB of seeded uniform noise (xorshift32). */
+export function withNoise(frames: Image[]): Image[] {
+  let s = 0x9e3779b9;
+  return frames.map((f) => {
+    const data = new Uint8Array(f.data.length);
+    for (let i = 0; i < data.length; i++) {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      data[i] = Math.max(0, Math.min(255, f.data[i]! + (((s >>> 8) & 0xffff) % 5) - 2));
+    }
+    return { ...f, data };
+  });
+}
+
+/** The k-th joint state of a 300 Hz-stamped stream of the simulator arm's joints (sim/card.json). */
+export const joint = (k: number): JointState => ({
+  header: { stamp: { sec: Math.floor(k / 300), nanosec: (k % 300) * 3_333_333 }, frame_id: "" },
+  name: ["shoulder_joint", "elbow_joint", "lift_joint"],
+  position: Float64Array.of(Math.sin(k / 300), 0.2, -0.3),
+  velocity: Float64Array.of(0, 0, 0),
+  effort: new Float64Array(0),
+});
