@@ -2,6 +2,7 @@
 // simulator at 30 Hz (a push episode), the same frames with ±2 LSB of uniform sensor noise (which
 // a real camera has and a renderer does not, and which makes compression work hard), and the
 // arm's joint states at 100 Hz.
+import type { MemoryBus } from "../../src/bus/memory.ts";
 import type { Image, JointState } from "../../src/messages/types.ts";
 import { Sim } from "../../sim/lockstep.ts";
 
@@ -43,3 +44,20 @@ export const joint = (k: number): JointState => ({
   velocity: Float64Array.of(0, 0, 0),
   effort: new Float64Array(0),
 });
+
+/** Publishes `seconds` of the stream (frames at 30 Hz, joints at 100 Hz) on `bus` as fast as it
+ * goes; returns how many messages were published. */
+export function publishStream(bus: MemoryBus, frames: Image[], seconds: number): number {
+  let published = 0;
+  for (let k = 0; k < seconds * 300; k++) {
+    if (k % 10 === 0) {
+      bus.publish(IMAGE, frames[(k / 10) % frames.length]!);
+      published++;
+    }
+    if (k % 3 === 0) {
+      bus.publish(JOINTS, joint(k));
+      published++;
+    }
+  }
+  return published;
+}

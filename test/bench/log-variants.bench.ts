@@ -17,7 +17,7 @@ import { codecInfo, configureCodecs, type Compression } from "../../src/log/comp
 import { openLog } from "../../src/log/reader.ts";
 import { Recorder } from "../../src/log/recorder.ts";
 import { replay } from "../../src/log/replay.ts";
-import { IMAGE, JOINTS, joint, simFrames, withNoise } from "./camera-stream.ts";
+import { IMAGE, JOINTS, joint, publishStream, simFrames, withNoise } from "./camera-stream.ts";
 
 
 
@@ -72,18 +72,8 @@ async function recordOnce(frames: Image[], seconds: number, out: string, v: Vari
   const bus = new MemoryBus();
   const recorder = await Recorder.open({ out, compression: v.compression ?? "zstd", zstdLevel: v.level ?? 1 });
   const rec = recordBus(bus, [IMAGE, JOINTS], recorder);
-  let published = 0;
   const t0 = process.hrtime.bigint();
-  for (let k = 0; k < seconds * 300; k++) {
-    if (k % 10 === 0) {
-      bus.publish(IMAGE, frames[(k / 10) % frames.length]!);
-      published++;
-    }
-    if (k % 3 === 0) {
-      bus.publish(JOINTS, joint(k));
-      published++;
-    }
-  }
+  const published = publishStream(bus, frames, seconds);
   const result = await rec.stop();
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const recorded = Object.values(result.counts).reduce((a, b) => a + b, 0);

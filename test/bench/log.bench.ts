@@ -18,7 +18,7 @@ import { openLog } from "../../src/log/reader.ts";
 import { Recorder } from "../../src/log/recorder.ts";
 import { replay } from "../../src/log/replay.ts";
 import { loadCard } from "../../src/omnitoken/card.ts";
-import { IMAGE, JOINTS, joint, simFrames, withNoise } from "./camera-stream.ts";
+import { IMAGE, JOINTS, joint, publishStream, simFrames, withNoise } from "./camera-stream.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const FRAME_BYTES = 640 * 480 * 3;
@@ -36,19 +36,9 @@ async function recordThroughput(frames: Image[], seconds: number, out: string) {
   const bus = new MemoryBus();
   const recorder = await Recorder.open({ out });
   const rec = recordBus(bus, [IMAGE, JOINTS], recorder);
-  let published = 0;
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  for (let k = 0; k < seconds * 300; k++) {
-    if (k % 10 === 0) {
-      bus.publish(IMAGE, frames[(k / 10) % frames.length]!);
-      published++;
-    }
-    if (k % 3 === 0) {
-      bus.publish(JOINTS, joint(k));
-      published++;
-    }
-  }
+  const published = publishStream(bus, frames, seconds);
   const result = await rec.stop();
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = cpuSeconds(cpu0);
