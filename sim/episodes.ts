@@ -24,8 +24,9 @@ export interface EpisodeResult {
 
 export interface RunEpisodeOptions {
   /** Called with tick 0 (reset) and every tick after; `commands` are the messages the expert sent
-   * at the start of that tick (empty for tick 0), on the sim's command topic. */
-  onTick?: (tick: SimTick, commands: SimMessage[]) => void;
+   * at the start of that tick (empty for tick 0), on the sim's command topic; with noise, `clean`
+   * is the command the expert chose before the noise was added. */
+  onTick?: (tick: SimTick, commands: SimMessage[], clean?: Float64Array) => void;
   /** Ticks to keep simulating after the outcome, e.g. to log the arm retracting (default 0). */
   afterTicks?: number;
   /** DART-style noise injection (0 = none): each command sent is the expert's plus Gaussian noise of
@@ -48,6 +49,7 @@ export function runExpertEpisode(sim: Sim, seed: number, task: TaskName, options
   let after = options.afterTicks ?? 0;
   while (tick.status.outcome === null || after-- > 0) {
     const q = expert.act(sim.truth());
+    const clean = noise > 0 ? Float64Array.from(q) : q;
     if (noise > 0) {
       sim.arm.joints.forEach((j, i) => {
         q[i] = Math.min(j.upper, Math.max(j.lower, q[i]! + noise * JOINT_STEP[i]! * rng.normal()));
@@ -55,7 +57,7 @@ export function runExpertEpisode(sim: Sim, seed: number, task: TaskName, options
     }
     const command: SimMessage = { topic: sim.config.topics.forward, message: float64MultiArray(q), stamp: sim.stamp() };
     tick = sim.step([{ type: "std_msgs/msg/Float64MultiArray", message: command.message }]);
-    options.onTick?.(tick, [command]);
+    options.onTick?.(tick, [command], clean);
   }
   const s = tick.status;
   return {

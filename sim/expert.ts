@@ -1,7 +1,8 @@
 // The scripted expert: a controller with privileged state (true poses) that solves the tasks the
-// way a teleoperator would — lift the tip clear, travel above the blocks, come down behind the
-// block, push it along the line to the zone's centre, re-approach if it slips off — through the
-// arm's inverse kinematics. It commands joint positions at the control rate, each step small
+// way a teleoperator would — lift the tip clear, travel above the blocks, come down a funnel onto
+// the block (reach) or behind it (push), push it along the line to the zone's centre, go round
+// again if it slips off — through the arm's inverse kinematics. Its command is a function of the
+// state (bar the elbow branch), so a policy can imitate it from what it observes. It commands joint positions at the control rate, each step small
 // enough for the servos to reach within one tick (so measured ≈ commanded, see CONVENTIONS.md).
 import type { EpisodeSpec } from "./episode.ts";
 import { inverseKinematics, type ScaraGeometry } from "./kinematics.ts";
@@ -21,17 +22,36 @@ const TIP_RADIUS = 0.01;
 const PUSH_STEP = 0.01;
 const STANDOFF = 0.03;
 
-/** `stuck`: the block is out of reach on both elbow branches; the expert holds, tip raised. */
-export type ExpertPhase = "lift" | "approach" | "descend" | "push" | "touch" | "retract" | "stuck";
+/** Where the tip aims to be when it reaches its point: touching into the named block's top (reach:
+ * 8 mm below a light touch, so the contact carries force and a tip a centimetre off still meets the
+ * block's side), or at pushing height behind it (push). */
+const Z_REACH = Z_TOUCH - 0.008;
+/** The funnel the tip closes in along: its height rises with the horizontal distance d to its point
+ * — flat within FUNNEL_FLAT, then FUNNEL_SLOPE metres up per metre out, capped at Z_SAFE. Steep
+ * enough to clear a block's top 15 mm out from the stand-off point. A policy imitating it comes down
+ * as it believes it gets close; the old switch at a 4 mm tolerance taught a centimetre-accurate
+ * policy to hover above the block forever. */
+const FUNNEL_SLOPE = 2.5;
+const FUNNEL_FLAT = 0.008;
+/** Below the funnel by more than this, and away from the point: rise straight up before travelling. */
+const BELOW_FUNNEL = 0.012;
+
+export function funnelZ(d: number, zLow: number): number {
+  return Math.min(Z_SAFE, zLow + FUNNEL_SLOPE * Math.max(0, d - FUNNEL_FLAT));
+}
+
+/** What the expert did this tick (for logs and tests); its command is a function of the state alone,
+ * apart from the elbow branch, chosen whenever it rises and kept while it travels. */
+export type ExpertPhase = "lift" | "approach" | "push" | "retract" | "stuck";
 
 type Branch = 0 | 1; // index into inverseKinematics(): elbow-positive, elbow-negative
 
 export class ScriptedExpert {
   phase: ExpertPhase = "lift";
-  private branch: Branch = 0;
+  private branch: Branch | null = null;
   private readonly g: ScaraGeometry;
   private readonly joints: ArmJoint[];
-  /** Re-approaches so far (a push that slipped off the block). */
+  /** Re-approaches so far (a push that slipped off the block, a branch that lost the block). */
   retries = 0;
 
   constructor(arm: ArmSpec) {
@@ -41,6 +61,7 @@ export class ScriptedExpert {
 
   reset(): void {
     this.phase = "lift";
+    this.branch = null;
     this.retries = 0;
   }
 
@@ -48,77 +69,85 @@ export class ScriptedExpert {
   act(t: Truth): Float64Array {
     const spec = t.spec;
     const q = t.joints;
-    const blk = t.blocks[spec.targetBlock]!.position;
-    const goal = this.standoffPoint(t, spec);
-    switch (this.phase) {
-      case "lift":
-        if (t.tip.z >= Z_SAFE - 0.004) {
-          const branch = this.pickBranch(q, spec, t);
-          if (branch === null) {
-            this.phase = "stuck";
-            return this.act(t);
-          }
-          this.branch = branch;
-          this.phase = "approach";
-          return this.act(t);
-        }
-        return this.limit(q, Float64Array.of(q[0]!, q[1]!, Z_SAFE - this.g.zOffset));
-      case "approach": {
-        const ik = this.ik(goal.x, goal.y, Z_SAFE);
-        if (!ik) return this.replan(q);
-        if (Math.hypot(t.tip.x - goal.x, t.tip.y - goal.y) < 0.004) {
-          this.phase = spec.task === "push" ? "descend" : "touch";
-          return this.act(t);
-        }
-        return this.limit(q, ik);
-      }
-      case "descend": {
-        if (t.tip.z <= Z_PUSH + 0.003) {
-          this.phase = "push";
-          return this.act(t);
-        }
-        const ik = this.ik(goal.x, goal.y, Z_PUSH);
-        return ik ? this.limit(q, ik) : this.replan(q);
-      }
-      case "touch": {
-        const ik = this.ik(blk.x, blk.y, Z_TOUCH);
-        return ik ? this.limit(q, ik) : this.replan(q);
-      }
-      case "push": {
-        const zone = spec.zones[spec.targetZone!]!;
-        const dx = zone.x - blk.x;
-        const dy = zone.y - blk.y;
-        const dist = Math.hypot(dx, dy);
-        if (dist < 0.008) {
-          this.phase = "retract";
-          return this.act(t);
-        }
-        const ux = dx / dist;
-        const uy = dy / dist;
-        const c = this.contactDistance(t, spec, ux, uy);
-        // Where the tip is relative to the block: along the push line (negative = behind) and across it.
-        const along = (t.tip.x - blk.x) * ux + (t.tip.y - blk.y) * uy;
-        const across = -(t.tip.x - blk.x) * uy + (t.tip.y - blk.y) * ux;
-        if (Math.abs(across) > 0.6 * BLOCK_HALF || along > -c + 0.006) {
-          // Slipped off the face, or got beside the block: go round again.
-          this.retries++;
-          this.phase = "lift";
-          return this.act(t);
-        }
-        // Aim a step past the contact point, on the line through the block's centre.
-        const aimX = blk.x - ux * (c - PUSH_STEP);
-        const aimY = blk.y - uy * (c - PUSH_STEP);
-        const ex = aimX - t.tip.x;
-        const ey = aimY - t.tip.y;
-        const e = Math.hypot(ex, ey);
-        const s = e > PUSH_STEP * 1.5 ? (PUSH_STEP * 1.5) / e : 1;
-        const ik = this.ik(t.tip.x + ex * s, t.tip.y + ey * s, Z_PUSH);
-        return ik ? this.limit(q, ik) : this.replan(q);
-      }
-      case "retract":
-      case "stuck":
-        return this.limit(q, Float64Array.of(q[0]!, q[1]!, Z_SAFE - this.g.zOffset));
+    const push = spec.task === "push" && spec.targetZone !== null;
+    if (push && this.phase !== "retract") {
+      const zone = spec.zones[spec.targetZone!]!;
+      const blk = t.blocks[spec.targetBlock]!.position;
+      if (Math.hypot(zone.x - blk.x, zone.y - blk.y) < 0.008) this.phase = "retract";
+      else if (this.inPushPose(t)) return this.pushStep(t);
     }
+    if (this.phase === "retract") return this.raise(q);
+    const goal = this.standoffPoint(t, spec);
+    const d = Math.hypot(t.tip.x - goal.x, t.tip.y - goal.y);
+    const z = funnelZ(d, push ? Z_PUSH : Z_REACH);
+    const rising = t.tip.z < z - BELOW_FUNNEL && d > 2 * FUNNEL_FLAT;
+    if (rising || this.branch === null) {
+      // Choose the elbow branch while the arm only moves vertically, so the choice cannot flip mid-travel.
+      const branch = this.pickBranch(q, spec, t);
+      if (branch === null) {
+        this.phase = "stuck";
+        return this.raise(q);
+      }
+      if (this.branch !== null && branch !== this.branch) this.retries++;
+      this.branch = branch;
+    }
+    if (rising) {
+      this.phase = "lift";
+      return this.limit(q, Float64Array.of(q[0]!, q[1]!, z - this.g.zOffset));
+    }
+    const ik = this.ik(goal.x, goal.y, z);
+    if (!ik) {
+      // The block drifted off this branch: rise, and choose again on the way up.
+      this.retries++;
+      this.branch = null;
+      this.phase = "lift";
+      return this.raise(q);
+    }
+    this.phase = "approach";
+    return this.limit(q, ik);
+  }
+
+  /** Low, behind the named block on its push line, and square to it: pushing goes on. */
+  private inPushPose(t: Truth): boolean {
+    if (t.tip.z > Z_PUSH + 0.004) return false;
+    const { ux, uy, blk } = this.pushLine(t);
+    const c = this.contactDistance(t, t.spec, ux, uy);
+    const along = (t.tip.x - blk.x) * ux + (t.tip.y - blk.y) * uy;
+    const across = -(t.tip.x - blk.x) * uy + (t.tip.y - blk.y) * ux;
+    if (Math.abs(across) > 0.6 * BLOCK_HALF) return false;
+    if (along > -c + 0.006) return false; // beside or past the block
+    return along >= -c - STANDOFF - FUNNEL_FLAT;
+  }
+
+  /** One push step: aim a step past the contact point, on the line through the block's centre. */
+  private pushStep(t: Truth): Float64Array {
+    this.phase = "push";
+    const { ux, uy, blk } = this.pushLine(t);
+    const c = this.contactDistance(t, t.spec, ux, uy);
+    const aimX = blk.x - ux * (c - PUSH_STEP);
+    const aimY = blk.y - uy * (c - PUSH_STEP);
+    const ex = aimX - t.tip.x;
+    const ey = aimY - t.tip.y;
+    const e = Math.hypot(ex, ey);
+    const s = e > PUSH_STEP * 1.5 ? (PUSH_STEP * 1.5) / e : 1;
+    const ik = this.ik(t.tip.x + ex * s, t.tip.y + ey * s, Z_PUSH);
+    if (ik) return this.limit(t.joints, ik);
+    this.retries++;
+    this.branch = null;
+    this.phase = "lift";
+    return this.raise(t.joints);
+  }
+
+  private pushLine(t: Truth): { ux: number; uy: number; blk: { x: number; y: number } } {
+    const spec = t.spec;
+    const zone = spec.zones[spec.targetZone!]!;
+    const blk = t.blocks[spec.targetBlock]!.position;
+    const dist = Math.hypot(zone.x - blk.x, zone.y - blk.y) || 1;
+    return { ux: (zone.x - blk.x) / dist, uy: (zone.y - blk.y) / dist, blk };
+  }
+
+  private raise(q: Float64Array): Float64Array {
+    return this.limit(q, Float64Array.of(q[0]!, q[1]!, Z_SAFE - this.g.zOffset));
   }
 
   /** Where the tip goes before it comes down: above the block (reach), or behind it (push). */
@@ -179,14 +208,7 @@ export class ScriptedExpert {
   }
 
   private ik(x: number, y: number, z: number): Float64Array | null {
-    return this.ikBranch(x, y, z, this.branch);
-  }
-
-  /** No IK solution on this branch (the block drifted out of it): lift and plan again. */
-  private replan(q: Float64Array): Float64Array {
-    this.retries++;
-    this.phase = "lift";
-    return this.limit(q, Float64Array.of(q[0]!, q[1]!, Z_SAFE - this.g.zOffset));
+    return this.branch === null ? null : this.ikBranch(x, y, z, this.branch);
   }
 
   private limit(q: Float64Array, goal: Float64Array): Float64Array {

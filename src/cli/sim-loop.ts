@@ -39,6 +39,9 @@ export interface SimLoopOptions {
   paceRealtime?: boolean;
   /** Called after the reset and after every simulated tick (e.g. to trace the tip for a snapshot). */
   onTick?: (sim: Sim) => void;
+  /** Called with every simulator message (sim-time stamped) and, before each simulated tick, with
+   * the commands the loop sent for it: what a lockstep recorder logs at simulation time. */
+  onSimMessages?: (sim: Sim, messages: readonly SimMessage[], commands: readonly SimCommand[]) => void;
 }
 
 /** Runs one model-driven episode of `seed`/`task` in lockstep. */
@@ -65,14 +68,18 @@ export async function runSimEpisode(sim: Sim, seed: number, task: TaskName, o: S
   ];
   let judged = sim.reset(seed, task);
   o.onTick?.(sim);
+  o.onSimMessages?.(sim, judged.messages, []);
   const wallStart = monotonicTime.now();
   const clock = new LockstepClock({
     rateHz: sim.config.controlRateHz,
     time,
     advance: async () => {
       if (o.paceRealtime) await monotonicTime.sleepUntil(wallStart + time.now());
-      judged = sim.step(inbox.splice(0));
+      const sent = inbox.splice(0);
+      o.onSimMessages?.(sim, [], sent);
+      judged = sim.step(sent);
       o.onTick?.(sim);
+      o.onSimMessages?.(sim, judged.messages, []);
       judged.messages.forEach(publish);
       if (judged.ended) loop.stop(); // the world has judged: no more ticks
     },
