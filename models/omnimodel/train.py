@@ -128,12 +128,21 @@ class Run:
                 raise TrainError(f"{self.ckpt_path} exists: pass --resume to continue that run, or choose another --out")
             state = ckpt.load(self.ckpt_path)
         cfg = build_config(args, cols, ds.card)
-        if state is not None:
-            diff = ckpt.config_mismatch(ModelConfig.from_dict(state["config"]), cfg)
-            if state["card"]["columns"] != ds.card["columns"]:
+        init = None
+        if args.init:
+            if state is not None:
+                raise TrainError(f"--init {args.init}: {self.ckpt_path} exists already; --init starts a run, --resume continues one")
+            if not os.path.exists(args.init):
+                raise TrainError(f"--init {args.init}: no such checkpoint")
+            init = ckpt.load(args.init)
+        for what, st in (("--resume " + self.ckpt_path, state), ("--init " + args.init, init)):
+            if st is None:
+                continue
+            diff = ckpt.config_mismatch(ModelConfig.from_dict(st["config"]), cfg)
+            if st["card"]["columns"] != ds.card["columns"]:
                 diff.append("columns: the checkpoint's card columns differ from the dataset card's")
             if diff:
-                raise TrainError(f"--resume {self.ckpt_path}: the model differs from the checkpoint's:\n  " + "\n  ".join(diff))
+                raise TrainError(f"{what}: the model differs from the checkpoint's:\n  " + "\n  ".join(diff))
         self.phases = parse_phases(args.phases or f"all:{args.steps}", cols)
         self.total = sum(n for _, _, n in self.phases)
         self.weights = {c.name: 1.0 for c in cols}
@@ -147,8 +156,8 @@ class Run:
 
         torch.manual_seed(args.seed)  # the initial weights
         self.model = OmniModel(cols, cfg)
-        if state is not None:
-            self.model.load_state_dict(state["model"])
+        if state is not None or init is not None:
+            self.model.load_state_dict((state or init)["model"])
         self.model.to(self.device).train()
         self.optim = make_optimizer(self.model, args)
         if state is not None and state.get("optim"):

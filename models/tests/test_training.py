@@ -108,6 +108,23 @@ class Resume(unittest.TestCase):
             main(["--data", helpers.dataset(), "--out", out, *SMALL, "--layers", "3", "--resume"])
 
 
+class Init(unittest.TestCase):
+    def test_init_starts_from_another_runs_weights(self):
+        base, tuned = helpers.tmpdir("init-base"), helpers.tmpdir("init-tuned")
+        train(base, "--steps", "6", "--no-export")
+        # Zero steps of fine-tuning: the weights are the base run's, exactly; the run is a new one.
+        train(tuned, "--steps", "1", "--lr", "0", "--warmup", "1", "--no-export", "--init", os.path.join(base, ckpt.FILE))
+        sa, sb = (ckpt.load(os.path.join(d, ckpt.FILE)) for d in (base, tuned))
+        self.assertEqual(sb["step"], 1)
+        for k in sa["model"]:
+            self.assertTrue(torch.equal(sa["model"][k], sb["model"][k]), k)
+        with self.assertRaisesRegex(TrainError, r"--init .*: the model differs from the checkpoint's:\n  layers"):
+            main(["--data", helpers.dataset(), "--out", helpers.tmpdir("init-bad"), *SMALL, "--layers", "3",
+                  "--init", os.path.join(base, ckpt.FILE)])
+        with self.assertRaisesRegex(TrainError, r"--init .*: no such checkpoint"):
+            train(helpers.tmpdir("init-missing"), "--init", os.path.join(base, "nope.pt"))
+
+
 class CommandLine(unittest.TestCase):
     def test_errors_name_the_option(self):
         out = helpers.tmpdir("bad-args")
