@@ -39,6 +39,8 @@ export interface SimLoopOptions {
   paceRealtime?: boolean;
   /** Called after the reset and after every simulated tick (e.g. to trace the tip for a snapshot). */
   onTick?: (sim: Sim) => void;
+  /** false: the model's words never end an episode (ClosedLoop `listen`). */
+  listen?: boolean;
   /** Called with every simulator message (sim-time stamped) and, before each simulated tick, with
    * the commands the loop sent for it: what a lockstep recorder logs at simulation time. */
   onSimMessages?: (sim: Sim, messages: readonly SimMessage[], commands: readonly SimCommand[]) => void;
@@ -90,6 +92,7 @@ export async function runSimEpisode(sim: Sim, seed: number, task: TaskName, o: S
     clock,
     time,
     publishTokens: Boolean(o.tap),
+    ...(o.listen === false ? { listen: false } : {}),
     ...(o.chunkHorizon ? { chunkHorizon: o.chunkHorizon } : {}),
   });
   if (o.tap) {

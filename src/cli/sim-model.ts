@@ -25,6 +25,8 @@ export interface ModelRunOptions {
   json: boolean;
   tap?: Bus;
   paceRealtime?: boolean;
+  /** false: run each episode to the world's verdict or the timeout, whatever the model says. */
+  listen?: boolean;
   /** Write the last episode's camera frame and top-down trace to this PNG. */
   snapshot?: string;
 }
@@ -114,6 +116,7 @@ export async function runModelEpisodes(o: ModelRunOptions): Promise<ModelRunSumm
       ...(o.chunk ? { chunkHorizon: o.chunk } : {}),
       ...(o.tap ? { tap: o.tap } : {}),
       paceRealtime: Boolean(o.paceRealtime),
+      ...(o.listen === false ? { listen: false } : {}),
     });
     results.push(r);
     if (last) writeSnapshot(o.snapshot!, sim, trace);

@@ -122,6 +122,8 @@ export async function recordPolicyEpisodes(opts: PolicyRecordOptions): Promise<S
       };
       const result = await runSimEpisode(sim, seed, t, {
         policy: opts.policy,
+        // Its "done" would end the episode before the states it fails in are reached and labelled.
+        listen: false,
         onSimMessages(s, messages, commands) {
           if (messages.length === 0) {
             // Before a simulated tick: the commands the loop sent for this state, and the expert's.

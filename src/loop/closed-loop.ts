@@ -35,6 +35,10 @@ export interface LoopOptions {
   /** Asynchronous mode: act from rolled-out chunks of this many predictions while the next
    * chunk is computed (for models slower than the control rate). Absent: one step per tick. */
   chunkHorizon?: number;
+  /** false: the model's words are not listened to, so it never ends an episode — the world (or
+   * the timeout) does. For evaluating motion alone, and for DAgger, whose episodes must reach the
+   * states the policy fails in. Default true. */
+  listen?: boolean;
 }
 
 export type EpisodeEnd = "model_done" | "timeout" | "stopped";
@@ -190,7 +194,7 @@ export class ClosedLoop {
       step += 1;
       result.ticks += 1;
       // 4. the model speaks: feed its words back until EOS
-      if (stepped && this.speaking(prediction) && !this.chunker) {
+      if (stepped && this.o.listen !== false && this.speaking(prediction) && !this.chunker) {
         const spoken = await this.listen(prediction, step, stamp).catch((err: unknown) => {
           // The policy failed mid-utterance: the words are lost, the next tick holds if it is still gone.
           this.policyErrors += 1;

@@ -32,7 +32,7 @@ interface Script {
 }
 
 /** A robot that publishes its sensors every tick and records the commands it receives. */
-async function run(script: Script, ticks = 12, loopOptions: { chunkHorizon?: number; tickDelayMs?: number } = {}) {
+async function run(script: Script, ticks = 12, loopOptions: { chunkHorizon?: number; tickDelayMs?: number; listen?: boolean } = {}) {
   const bus = new MemoryBus();
   const time = new VirtualTime();
   const commands: Float64MultiArray[] = [];
@@ -76,7 +76,7 @@ async function run(script: Script, ticks = 12, loopOptions: { chunkHorizon?: num
       return out;
     },
   };
-  const loop = new ClosedLoop({ policy: wrapped, bus, clock, time, defaultMaxVelocity: 10, ...(loopOptions.chunkHorizon ? { chunkHorizon: loopOptions.chunkHorizon } : {}) });
+  const loop = new ClosedLoop({ policy: wrapped, bus, clock, time, defaultMaxVelocity: 10, ...(loopOptions.chunkHorizon ? { chunkHorizon: loopOptions.chunkHorizon } : {}), ...(loopOptions.listen === false ? { listen: false } : {}) });
   publishSensors();
   const result = await loop.runEpisode("touch the red block", { maxTicks: ticks });
   await loop.close();
@@ -125,6 +125,13 @@ test("the model's words are published and done + EOS ends the episode", async ()
   assert.equal(result.end, "model_done");
   assert.deepEqual(result.said, ["done"]);
   assert.equal(result.ticks, 5); // ticks 0..4; the prediction after tick 4 started the words
+});
+
+test("with listen: false the model's words neither end the episode nor go on the bus", async () => {
+  const { result } = await run({ sayFrom: { step: 4, text: "done" } }, 12, { listen: false });
+  assert.equal(result.end, "timeout");
+  assert.deepEqual(result.said, []);
+  assert.equal(result.ticks, 12);
 });
 
 test("async mode acts from rolled-out chunks while the next one is computed", async () => {

@@ -24,6 +24,7 @@ interface SimOptions {
   async?: string;
   foxglove?: string | true;
   record?: string;
+  ignoreDone?: boolean;
 }
 
 function intOption(value: string, name: string, min: number): number {
@@ -49,6 +50,7 @@ export function register(program: Command): void {
     .option("--async <horizon>", "asynchronous mode: act from rolled-out chunks of this many steps")
     .option("--foxglove [addr]", "serve the live view to Foxglove/Lichtblick at [HOST:]PORT (default 127.0.0.1:8765); episodes then run at wall-clock pace")
     .option("--record <file.mcap>", "log everything the loop sees and decides (sensors, observations, predictions, commands, holds, surprise) to MCAP")
+    .option("--ignore-done", "run each episode to the simulator's verdict or the timeout, whatever the model says (scores the motion alone)")
     .option("--expert", "the scripted expert drives instead of a model (lockstep, as fast as the CPU allows)")
     .option("--episodes <n>", "episodes to run (default 1; --realtime: until Ctrl-C)")
     .option("--seed <n>", "seed of the first episode (episode i uses seed + i)", "0")
@@ -133,6 +135,7 @@ async function modelDriven(opts: SimOptions, seed: number, task: "reach" | "push
       json: Boolean(opts.json),
       ...(tap ? { tap } : {}),
       paceRealtime: Boolean(view),
+      ...(opts.ignoreDone ? { listen: false } : {}),
       ...(opts.snapshot ? { snapshot: opts.snapshot } : {}),
     });
     process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary) + "\n");
