@@ -12,6 +12,10 @@
 //   higher score first — so the column does not depend on the order the detector listed them in.
 //   Layout "one_per_class": row i is class i's highest-scoring detection (empty if none); other
 //   detections of a class are dropped and counted.
+//   Layout "named_first": one row per class too, but the classes the task command names come
+//   first, in the order it names them ("push the red block into the blue zone": red_block, then
+//   blue_zone), then the others in card order. The detector is prompted by the command, as
+//   open-vocabulary detectors are: the objects the command is about sit in fixed rows.
 // - Frames: when both the card and a message header name a frame, they must agree (positions in
 //   the wrong frame would be silently wrong).
 import type { ObjectsColumnSpec } from "../omnitoken/card-types.ts";
@@ -41,12 +45,40 @@ function coord2D(d: Detection2D, c: Coord): number {
   return c === "w" ? d.bbox.size_x : d.bbox.size_y;
 }
 
-export function encodeDetections3D(msg: Detection3DArray, spec: ObjectsColumnSpec, out?: Float32Array): DetectionsEncoding {
-  return encode("Detection3DArray", msg.header, msg.detections, spec, COORDS_3D, coord3D, out);
+/** `command`: the task in words; only the "named_first" layout reads it. */
+export function encodeDetections3D(msg: Detection3DArray, spec: ObjectsColumnSpec, out?: Float32Array, command = ""): DetectionsEncoding {
+  return encode("Detection3DArray", msg.header, msg.detections, spec, COORDS_3D, coord3D, out, command);
 }
 
-export function encodeDetections2D(msg: Detection2DArray, spec: ObjectsColumnSpec, out?: Float32Array): DetectionsEncoding {
-  return encode("Detection2DArray", msg.header, msg.detections, spec, COORDS_2D, coord2D, out);
+export function encodeDetections2D(msg: Detection2DArray, spec: ObjectsColumnSpec, out?: Float32Array, command = ""): DetectionsEncoding {
+  return encode("Detection2DArray", msg.header, msg.detections, spec, COORDS_2D, coord2D, out, command);
+}
+
+/** The classes a command names, in the order it names them: class "red_block" is named by the
+ * words "red block" (case and punctuation ignored). The same rule as models/omnimodel/named.py. */
+export function namedClasses(command: string, classes: readonly string[]): number[] {
+  const text = ` ${command.toLowerCase().replace(/[^a-z0-9]+/g, " ").trim()} `;
+  const found: [number, number][] = [];
+  classes.forEach((name, i) => {
+    const at = text.indexOf(` ${name.toLowerCase().replace(/_/g, " ")} `);
+    if (at >= 0) found.push([at, i]);
+  });
+  return found.sort((a, b) => a[0] - b[0]).map(([, i]) => i);
+}
+
+/** Row of each class under "named_first" for one command (cached: a command lasts an episode). */
+const rowOrders = new WeakMap<ObjectsColumnSpec, { command: string; rowOf: Int32Array }>();
+
+function rowOfClass(spec: ObjectsColumnSpec, command: string): Int32Array {
+  const hit = rowOrders.get(spec);
+  if (hit && hit.command === command) return hit.rowOf;
+  const classes = spec.objects.classes;
+  const named = namedClasses(command, classes);
+  const order = [...named, ...classes.map((_, i) => i).filter((i) => !named.includes(i))];
+  const rowOf = new Int32Array(classes.length);
+  order.forEach((cls, row) => (rowOf[cls] = row));
+  rowOrders.set(spec, { command, rowOf });
+  return rowOf;
 }
 
 interface Row {
@@ -74,6 +106,7 @@ function encode<D extends { header: Header; results: ObjectHypothesisWithPose[] 
   allowed: readonly Coord[],
   coordOf: (d: D, c: Coord) => number,
   out: Float32Array | undefined,
+  command: string,
 ): DetectionsEncoding {
   const { max_objects: K, classes, coords, bounds, frame_id } = spec.objects;
   const layout = objectLayout(spec);
@@ -106,13 +139,15 @@ function encode<D extends { header: Header; results: ObjectHypothesisWithPose[] 
     return { cls: known ?? other, coords: values, score: Math.min(1, Math.max(0, score)) };
   });
 
-  const perClass = spec.objects.layout === "one_per_class";
+  const perClass = spec.objects.layout === "one_per_class" || spec.objects.layout === "named_first";
   let kept: (Row | undefined)[];
   if (perClass) {
+    const rowOf = spec.objects.layout === "named_first" ? rowOfClass(spec, command) : null;
     kept = new Array<Row | undefined>(K).fill(undefined);
     for (const r of rows) {
-      const held = kept[r.cls];
-      if (held === undefined || r.score > held.score || (r.score === held.score && byRow(r, held) < 0)) kept[r.cls] = r;
+      const at = rowOf ? rowOf[r.cls]! : r.cls;
+      const held = kept[at];
+      if (held === undefined || r.score > held.score || (r.score === held.score && byRow(r, held) < 0)) kept[at] = r;
     }
   } else {
     kept = rows.length > K ? rows.slice().sort((a, b) => b.score - a.score || byRow(a, b)).slice(0, K) : rows.slice();

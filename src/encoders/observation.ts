@@ -16,6 +16,8 @@ export interface ObservationInputs {
   image?: Image;
   detections?: Detection3DArray | Detection2DArray;
   joints?: JointState;
+  /** The episode's task command in words (the objects layout "named_first" orders rows by it). */
+  command?: string;
 }
 
 /** Filled by encodeObservation when given: what the object encoder left out or clamped. */
@@ -57,7 +59,8 @@ export function encodeObservation(
       observed = true;
     } else if (spec.kind === "objects" && inputs.detections) {
       const d = inputs.detections;
-      const result = is2D(d, spec.objects.coords) ? encodeDetections2D(d, spec, data) : encodeDetections3D(d, spec, data);
+      const command = inputs.command ?? "";
+      const result = is2D(d, spec.objects.coords) ? encodeDetections2D(d, spec, data, command) : encodeDetections3D(d, spec, data, command);
       if (stats) stats.detections = { dropped: result.dropped, unknownClasses: result.unknownClasses, outOfBounds: result.outOfBounds };
       observed = true;
     } else if (spec.kind === "action" && inputs.joints) {

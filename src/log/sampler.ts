@@ -150,6 +150,7 @@ export async function* sampleEpisodes(log: LogReader, card: ModelCard, map: Topi
     }
     const command = lastCommand && lastCommand.time >= time - staleNs ? lastCommand.action : null;
     const step = tok.command(commandText()).length + tickIndex;
+    inputs.command = commandText();
     let observation: Omnitoken;
     try {
       observation = encodeObservation(card, inputs, step, nsToStamp(time));
@@ -158,7 +159,7 @@ export async function* sampleEpisodes(log: LogReader, card: ModelCard, map: Topi
       // find which, one at a time, count it once per message, and leave its column absent.
       for (const [key, l] of sources) {
         try {
-          encodeObservation(card, { [key]: inputs[key] }, step, nsToStamp(time));
+          encodeObservation(card, { [key]: inputs[key], command: inputs.command }, step, nsToStamp(time));
         } catch (err) {
           stats.count(l.message.channel.topic, l.message.channel.type, (err as Error).message);
           l.failed = true;

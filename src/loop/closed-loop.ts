@@ -120,7 +120,7 @@ export class ClosedLoop {
 
   /** Run one episode of `command` until the model says it is done, `maxTicks`, or stop(). */
   async runEpisode(command: string, options: { maxTicks: number; stamp?: (tick: number) => Stamp }): Promise<EpisodeResult> {
-    this.composer.reset();
+    this.composer.reset(command);
     this.chunker?.reset();
     this.stopRequested = false;
     const stampOf = options.stamp ?? ((k: number) => stampFromNs(BigInt(k) * this.o.clock.periodNs));

@@ -76,14 +76,18 @@ export class Composer {
     this.lastInputNs = receivedNs;
   }
 
-  /** A new episode: fill-in budgets start afresh. Samples are kept: sensors stream on between
+  /** A new episode of `command`: fill-in budgets start afresh. Samples are kept: sensors stream on between
    * episodes, and their age alone decides whether they are used. */
-  reset(): void {
+  reset(command = ""): void {
     this.fills.clear();
+    this.command = command;
   }
 
+  /** The running episode's task command (the objects layout "named_first" reads it). */
+  private command = "";
+
   compose(step: number, nowNs: bigint, stamp: Stamp, previous: Omnitoken | null): Composition {
-    const fresh: ObservationInputs = {};
+    const fresh: ObservationInputs = { command: this.command };
     const stale: string[] = [];
     const reasons: HoldReason[] = [];
     for (const kind of ["image", "detections", "joints"] as const) {

@@ -49,7 +49,7 @@ const objectsColumn = {
       additionalProperties: false,
       properties: {
         max_objects: positiveInt,
-        layout: { enum: ["sorted", "one_per_class"] },
+        layout: { enum: ["sorted", "one_per_class", "named_first"] },
         classes: { type: "array", minItems: 1, items: nonEmpty },
         coords: { type: "array", minItems: 1, items: { enum: ["x", "y", "z", "cx", "cy", "w", "h"] } },
         bounds: {

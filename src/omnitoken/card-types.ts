@@ -40,8 +40,10 @@ export interface ObjectsColumnSpec {
     /** Which detection goes in which row. "sorted" (default): the max_objects highest-scoring,
      * ordered by class, coords, score. "one_per_class": row i holds class i's highest-scoring
      * detection (max_objects = classes.length), so a class is always in the same row — a policy
-     * finds the object a command names by its row, not by searching the table. */
-    layout?: "sorted" | "one_per_class";
+     * finds the object a command names by its row, not by searching the table. "named_first":
+     * one row per class as well, the classes the episode's command names first (in the order it
+     * names them), then the rest in card order — the object a command is about is always row 0. */
+    layout?: "sorted" | "one_per_class" | "named_first";
   };
 }
 

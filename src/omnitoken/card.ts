@@ -155,8 +155,8 @@ function checkObjects(col: Json, at: (string | number)[], report: Report): void 
     duplicates(classes, [...at, "objects", "classes"], "class", report);
   }
   if (coords) duplicates(coords, [...at, "objects", "coords"], "coordinate", report);
-  if (o.layout === "one_per_class" && classes && isPosInt(o.max_objects) && o.max_objects !== classes.length) {
-    report([...at, "objects", "max_objects"], `layout "one_per_class" gives each of the ${classes.length} classes its own row: expected max_objects ${classes.length}, got ${o.max_objects}`);
+  if ((o.layout === "one_per_class" || o.layout === "named_first") && classes && isPosInt(o.max_objects) && o.max_objects !== classes.length) {
+    report([...at, "objects", "max_objects"], `layout "${o.layout}" gives each of the ${classes.length} classes its own row: expected max_objects ${classes.length}, got ${o.max_objects}`);
   }
   if (classes && coords && isPosInt(o.max_objects)) {
     const row = 1 + classes.length + coords.length + 1;

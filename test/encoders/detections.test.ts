@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { encodeDetections2D, encodeDetections3D } from "../../src/encoders/detections.ts";
+import { encodeDetections2D, encodeDetections3D, namedClasses } from "../../src/encoders/detections.ts";
 import { detection2D, detection2DArray, detection3D, detection3DArray, vector3 } from "../../src/messages/make.ts";
 import type { Detection3D } from "../../src/messages/types.ts";
 import { objectsSpec, prng } from "./helpers.ts";
@@ -181,5 +181,38 @@ describe("encodeDetections3D, layout one_per_class", () => {
     assert.equal(table[4]![ROW3 - 1], f(0.7)); // the best unknown → other
     assert.equal(r.dropped, 2);
     assert.equal(r.unknownClasses, 2);
+  });
+});
+
+describe("encodeDetections3D, layout named_first", () => {
+  const spec = () => {
+    const s = objectsSpec(5); // TABLETOP_CLASSES: red, green, blue, yellow, other
+    s.objects.layout = "named_first";
+    return s;
+  };
+  const dets = [det("blue_block", 0.1, 0, 0, 0.9), det("red_block", -0.2, 0.1, 0, 0.8), det("yellow_block", 0.2, -0.1, 0, 0.7)];
+  const classOfRow = (data: Float32Array) => rows(data, ROW3).map((row) => (row[0] ? row.slice(1, 6).indexOf(1) : -1));
+
+  it("puts the classes the command names first, in its order, then the rest in card order", () => {
+    const r = encodeDetections3D(detection3DArray(dets, { frame_id: "table" }), spec(), undefined, "Push the YELLOW block, then the red block!");
+    // rows: yellow (3), red (0), then green (1, not seen), blue (2), other (4, not seen)
+    assert.deepEqual(classOfRow(r.data), [3, 0, -1, 2, -1]);
+    assert.equal(rows(r.data, ROW3)[0]![ROW3 - 1], f(0.7));
+  });
+
+  it("gives the one_per_class order when the command names nothing, and follows a new command at once", () => {
+    const perClass = objectsSpec(5);
+    perClass.objects.layout = "one_per_class";
+    const s = spec();
+    const base = encodeDetections3D(detection3DArray(dets, { frame_id: "table" }), perClass).data;
+    assert.deepEqual(encodeDetections3D(detection3DArray(dets, { frame_id: "table" }), s, undefined, "tidy up").data, base);
+    assert.deepEqual(classOfRow(encodeDetections3D(detection3DArray(dets, { frame_id: "table" }), s, undefined, "touch the blue block").data), [2, 0, -1, 3, -1]);
+    // "blue blocks" is not "blue block": a class is named by its exact words
+    assert.deepEqual(encodeDetections3D(detection3DArray(dets, { frame_id: "table" }), s, undefined, "blue blocks").data, base);
+  });
+
+  it("namedClasses reads the words the way the training code does", () => {
+    assert.deepEqual(namedClasses("push the red block into the blue zone", ["red_block", "blue_block", "blue_zone", "other"]), [0, 2]);
+    assert.deepEqual(namedClasses("", ["red_block"]), []);
   });
 });

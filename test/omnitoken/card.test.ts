@@ -112,7 +112,7 @@ describe("validateCard rules beyond the fixtures", () => {
     ]);
   });
 
-  it("takes layout one_per_class only with one row per class", () => {
+  it("takes layouts one_per_class and named_first only with one row per class", () => {
     const c = tabletop();
     const objects = c.columns.find((col) => col.kind === "objects") as Extract<ModelCard["columns"][number], { kind: "objects" }>;
     const at = c.columns.indexOf(objects);
@@ -126,6 +126,13 @@ describe("validateCard rules beyond the fixtures", () => {
     objects.objects.max_objects = classes;
     objects.width = classes * (1 + classes + objects.objects.coords.length + 1);
     assert.doesNotThrow(() => validateCard(c));
+    objects.objects.layout = "named_first";
+    assert.doesNotThrow(() => validateCard(c));
+    objects.objects.max_objects = classes + 1;
+    objects.width = objects.objects.max_objects * (1 + classes + objects.objects.coords.length + 1);
+    assert.deepEqual(problemsOf(() => validateCard(c)), [
+      `columns[${at}].objects.max_objects: layout "named_first" gives each of the ${classes} classes its own row: expected max_objects ${classes}, got ${classes + 1}`,
+    ]);
   });
 
   it("refuses duplicate column names, bad metrics, unknown top-level fields and a non-object", () => {
