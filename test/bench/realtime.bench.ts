@@ -9,7 +9,7 @@ import { quantile } from "../../src/cli/stats.ts";
 import { ZmqBus } from "../../src/bus/zmq.ts";
 import { ClosedLoop } from "../../src/loop/closed-loop.ts";
 import { FixedRateClock } from "../../src/loop/clock.ts";
-import { raiseLoopPriority } from "../../src/loop/priority.ts";
+import { raiseLoopPriority, requestRealtimeScheduling } from "../../src/loop/priority.ts";
 import { monotonicTime } from "../../src/loop/time-source.ts";
 import { DEFAULT_LOOP_TOPICS as T } from "../../src/loop/topics.ts";
 import { OnnxPolicy } from "../../src/policy/onnx-policy.ts";
@@ -62,6 +62,7 @@ async function runAt50Hz(seconds: number): Promise<RunFigures> {
   const sim = await startRealtimeSim(url);
   // As `omniloop run` does: the loop asks for a higher priority than the simulator beside it.
   priority = raiseLoopPriority().message;
+  if (process.env.OMNILOOP_SCHED_FIFO === "1") priority += `; ${requestRealtimeScheduling().message}`;
   const shipped = existsSync("models/reference/card.json");
   const policy = await OnnxPolicy.load(
     shipped ? { card: "models/reference/card.json", provider: "cpu" } : { card: "test/fixtures/models/tiny/card.json", model: "test/fixtures/models/tiny/model.onnx", provider: "cpu" },
