@@ -14,10 +14,20 @@
 // some multi-block frames LZ4's C library rejects, its frames are checked against that decoder and
 // a chunk it would spoil is stored uncompressed instead.
 //
+// Adaptive: a chunk that compression would not shrink by a tenth is stored uncompressed (MCAP
+// compression "", which every MCAP reader reads, rosbag2 and Foxglove included), so that
+// incompressible data — already-compressed images, encrypted or random payloads — is not paid for
+// twice, once compressing it and again decompressing it on every replay. A large chunk is first
+// judged by compressing a sample of it (a few slices spread over it); only a sample that plainly
+// does not compress skips the full compression (`packAdaptive`, chunk-codec.cjs: the figures and
+// the decision are shared with the worker threads). On by default; `adaptive: false` compresses
+// every chunk whatever it gives.
+//
 // Compression is most of the cost of recording and replaying camera logs, so it runs off the main
-// thread: `chunkWorkers()` is a pool of worker threads that compress chunks for the writer (and,
-// for a file, write them too, in order: src/log/mcap-writer.ts) and read, decompress, CRC-check
-// and split chunks ahead of the reader (src/log/mcap-scan.ts). The main thread is left to encode,
+// thread: `chunkWorkers()` is a pool of worker threads (chunk-worker.cjs, plain CommonJS, sharing
+// chunk-codec.cjs with this side) that compress chunks for the writer (and, for a file, write them
+// too, in order: src/log/mcap-writer.ts) and read, decompress, CRC-check and split chunks ahead of
+// the reader (src/log/mcap-scan.ts). The main thread is left to encode,
 // frame and decode messages. Chunks under `offloadMinBytes()` (uncompressed) are done inline: a
 // round trip to a worker costs more. Where worker threads cannot start, everything runs inline.
 //
@@ -36,6 +46,9 @@ import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import { crc32 as zlibCrc32 } from "node:zlib";
+import { ADAPTIVE, packAdaptive, type PackedChunk } from "./chunk-codec.cjs";
+
+export { ADAPTIVE, packAdaptive, sampleOf, type PackedChunk } from "./chunk-codec.cjs";
 
 export type Compression = "zstd" | "lz4" | "none";
 export const COMPRESSIONS: readonly Compression[] = ["zstd", "lz4", "none"];
@@ -168,12 +181,32 @@ export function codecInfo(): CodecInfo {
   };
 }
 
+/** The sample's zstd level: the chunk's, but no slower than level 1 (a sample that does not
+ * compress at level 1 will not at 19 either, to within the margin `sampleSkipAbove` leaves). */
+const sampleLevel = (level: number) => Math.min(level, 1);
+
 /** The `compressChunk` function an MCAP writer takes; undefined for "none". `level` is zstd's
- * (negative levels trade ratio for speed). Runs on the calling thread. */
+ * (negative levels trade ratio for speed). `adaptive` (default true): chunks that do not compress
+ * are stored raw (`packAdaptive`). Runs on the calling thread. */
 export function chunkCompressor(
   compression: Compression,
   level = 1,
-): ((data: Uint8Array) => { compression: string; compressedData: Uint8Array }) | undefined {
+  adaptive = true,
+): ((data: Uint8Array) => PackedChunk) | undefined {
+  const one = plainCompressor(compression, level);
+  if (!one || !adaptive) return one;
+  let sampler: (s: Uint8Array) => { length: number };
+  if (compression === "lz4" && !lz4Native()) sampler = (s) => lz4js.compress(s); // only its size counts: not read back
+  else {
+    const c = plainCompressor(compression, sampleLevel(level))!;
+    sampler = (s) => c(s).compressedData;
+  }
+  let buffer: Uint8Array | undefined;
+  const scratch = () => (buffer ??= new Uint8Array(ADAPTIVE.slices * ADAPTIVE.sliceBytes));
+  return (data) => packAdaptive(data, one, sampler, scratch);
+}
+
+function plainCompressor(compression: Compression, level: number): ((data: Uint8Array) => PackedChunk) | undefined {
   switch (compression) {
     case "zstd": {
       const n = native();
@@ -288,7 +321,7 @@ function workerCount(): number {
 
 /** What a worker answers: a compressed chunk, a chunk's records, or why it could not. */
 export type WorkerReply =
-  | { id: number; kind: "compressed"; compression: string; compressed: Uint8Array; crc: number; raw: Uint8Array }
+  | { id: number; kind: "compressed"; compression: string; compressed: Uint8Array; crc: number; raw?: Uint8Array }
   | { id: number; kind: "written"; compression: string; position: number; chunkLength: number; compressedSize: number; raw: Uint8Array }
   | { id: number; kind: "records"; records: Uint8Array; parts: Uint8Array[]; partAt: number[] }
   | { id: number; kind: "error"; error: string; raw?: Uint8Array };
@@ -308,349 +341,8 @@ export interface ChunkWrite {
 }
 
 export type WorkerJob =
-  | { op: "compress"; data: Uint8Array; compression: "zstd" | "lz4"; level: number; write?: ChunkWrite }
+  | { op: "compress"; data: Uint8Array; compression: "zstd" | "lz4"; level: number; adaptive: boolean; write?: ChunkWrite }
   | { op: "unpack"; path: string; offset: number; length: number; validate: boolean; partMin: number };
-
-// The worker's code, plain CommonJS (the installed CLI runs TypeScript through a loader that worker
-// threads do not inherit). `unpack` mirrors mcap-scan.ts's unpackChunk, error texts included.
-const WORKER_SOURCE = String.raw`
-"use strict";
-const { workerData } = require("node:worker_threads");
-const fs = require("node:fs");
-const zlib = require("node:zlib");
-const { port, done, slot, paths, useNative } = workerData;
-// The packages' own functions: only where the emscripten builds do not load directly (below).
-let wasmZstd;
-let wasmLz4;
-const lz4js = require(paths.lz4js);
-let lz4Native;
-if (paths.lz4Native) {
-  try { lz4Native = require(paths.lz4Native); } catch (err) { lz4Native = undefined; }
-}
-let nativeZstd;
-if (useNative) {
-  try { nativeZstd = require(paths.nativeZstd); } catch (err) { nativeZstd = undefined; }
-}
-const encoders = new Map();
-let crc32 = typeof zlib.crc32 === "function" ? zlib.crc32 : undefined;
-if (paths.crc32) {
-  try {
-    const fast = require(paths.crc32).crc32;
-    if (fast(new TextEncoder().encode("123456789")) === 0xcbf43926) crc32 = fast;
-  } catch (err) {
-    // zlib's, above
-  }
-}
-const utf8 = new TextDecoder();
-const utf8enc = new TextEncoder();
-const HEADER = 9;
-
-// A copy whose buffer is exactly its bytes: what can be transferred, never a view into a pool, a
-// WebAssembly memory or a native (non-detachable) buffer.
-function own(bytes) {
-  const out = new Uint8Array(bytes.byteLength);
-  out.set(bytes);
-  return out;
-}
-
-// [the compression the chunk gets, its bytes]. lz4 through lz4-napi where it loads; lz4js
-// otherwise, keeping its frame only if the reference decoder reads it back (lz4js writes some
-// multi-block frames that LZ4's C library rejects) and storing the chunk uncompressed if not.
-function pack(job) {
-  const raw = job.data;
-  if (job.compression === "zstd") {
-    if (nativeZstd) {
-      let e = encoders.get(job.level);
-      if (!e) encoders.set(job.level, (e = new nativeZstd.Encoder(job.level)));
-      return ["zstd", e.encodeSync(raw)];
-    }
-    return ["zstd", compressZstdWasm(raw, job.level)];
-  }
-  if (lz4Native) return ["lz4", lz4Native.compressFrameSync(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength))];
-  const packed = Uint8Array.from(lz4js.compress(raw));
-  try {
-    const back = decompressLz4(packed, raw.byteLength);
-    if (back.byteLength === raw.byteLength && Buffer.compare(Buffer.from(back.buffer, back.byteOffset, back.byteLength), Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)) === 0) return ["lz4", packed];
-  } catch (err) {
-    // not readable: stored as it is, below
-  }
-  return ["", raw];
-}
-
-function compress(job) {
-  const raw = job.data;
-  if (job.write) return compressAndWrite(job);
-  const crc = crc32 ? crc32(raw) : 0;
-  const [compression, bytes] = pack(job);
-  const compressed = own(bytes);
-  return [{ id: job.id, kind: "compressed", compression, compressed, crc, raw }, [compressed.buffer, raw.buffer]];
-}
-
-function writeAll(fd, bytes, position) {
-  let off = 0;
-  while (off < bytes.byteLength) off += fs.writeSync(fd, bytes, off, bytes.byteLength - off, position + off);
-}
-
-// Compresses, then — once it is this chunk's turn — writes the chunk record and its message
-// indexes where the file has got to. The wait is asynchronous (Atomics.waitAsync), so the worker
-// goes on with other jobs meanwhile: two recorders sharing the pool can never wait on each other.
-// A chunk that fails still takes its turn (writing nothing), so the chunks after it go on.
-function compressAndWrite(job) {
-  const raw = job.data;
-  let compression;
-  let compressed;
-  let crc = 0;
-  let failure;
-  try {
-    crc = crc32 ? crc32(raw) : 0;
-    [compression, compressed] = pack(job);
-  } catch (err) {
-    failure = err;
-  }
-  whenTurn(job, () => {
-    const w = job.write;
-    const turn = new Int32Array(w.order, 0, 1);
-    const pos = new BigInt64Array(w.order, 8, 1);
-    try {
-      if (failure) throw failure;
-      const position = Atomics.load(pos, 0);
-      const name = utf8enc.encode(compression);
-      const fixed = new DataView(new ArrayBuffer(1 + 8 + 8 + 8 + 8 + 4 + 4 + name.byteLength + 8));
-      const chunkLength = fixed.byteLength + compressed.byteLength;
-      let o = 0;
-      fixed.setUint8(o, 0x06);
-      fixed.setBigUint64((o += 1), BigInt(chunkLength - 9), true);
-      fixed.setBigUint64((o += 8), w.start, true);
-      fixed.setBigUint64((o += 8), w.end, true);
-      fixed.setBigUint64((o += 8), BigInt(raw.byteLength), true);
-      fixed.setUint32((o += 8), crc, true);
-      fixed.setUint32((o += 4), name.byteLength, true);
-      new Uint8Array(fixed.buffer).set(name, (o += 4));
-      fixed.setBigUint64((o += name.byteLength), BigInt(compressed.byteLength), true);
-      const p = Number(position);
-      writeAll(w.fd, new Uint8Array(fixed.buffer), p);
-      writeAll(w.fd, compressed, p + fixed.byteLength);
-      writeAll(w.fd, w.indexes, p + chunkLength);
-      Atomics.store(pos, 0, position + BigInt(chunkLength + w.indexes.byteLength));
-      reply({ id: job.id, kind: "written", compression, position: p, chunkLength, compressedSize: compressed.byteLength, raw }, [raw.buffer]);
-    } catch (err) {
-      reply({ id: job.id, kind: "error", error: String((err && err.message) || err), raw }, [raw.buffer]);
-    } finally {
-      Atomics.store(turn, 0, w.seq + 1);
-      Atomics.notify(turn, 0);
-    }
-  });
-  return undefined; // replied to from whenTurn
-}
-
-function whenTurn(job, run) {
-  const w = job.write;
-  const turn = new Int32Array(w.order, 0, 1);
-  const t = Atomics.load(turn, 0);
-  if (t === w.seq) return run();
-  const waiting = Atomics.waitAsync(turn, 0, t, 120000);
-  const again = (outcome) => {
-    if (outcome === "timed-out") {
-      reply({ id: job.id, kind: "error", error: "chunk " + w.seq + " waited 120 s for its turn to be written (turn " + Atomics.load(turn, 0) + ")", raw: job.data }, [job.data.buffer]);
-      return;
-    }
-    whenTurn(job, run);
-  };
-  if (waiting.async) waiting.value.then(again);
-  else again(waiting.value);
-}
-
-// The chunk read from the file goes into a buffer kept from job to job.
-let readBuffer = new Uint8Array(0);
-function readAt(path, offset, length) {
-  const fd = fs.openSync(path, "r");
-  try {
-    if (readBuffer.byteLength < length) readBuffer = new Uint8Array(Math.max(length, 2 * readBuffer.byteLength));
-    const buf = readBuffer.subarray(0, length);
-    let got = 0;
-    while (got < length) {
-      const n = fs.readSync(fd, buf, got, length - got, offset + got);
-      if (n === 0) break;
-      got += n;
-    }
-    if (got !== length) throw new Error("the chunk record ends " + (length - got) + " bytes early (the file shrank?)");
-    return buf;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function unpack(job) {
-  const record = readAt(job.path, job.offset, job.length);
-  const v = new DataView(record.buffer, record.byteOffset, record.byteLength);
-  let o = HEADER + 16;
-  const uncompressedSize = v.getBigUint64(o, true);
-  const expectedCrc = v.getUint32(o + 8, true);
-  o += 12;
-  const nameLength = v.getUint32(o, true);
-  const compression = utf8.decode(record.subarray(o + 4, o + 4 + nameLength));
-  o += 4 + nameLength;
-  const recordsLength = Number(v.getBigUint64(o, true));
-  o += 8;
-  if (o + recordsLength !== record.byteLength) {
-    throw new Error("chunk records length " + recordsLength + " does not fit the chunk record (" + (record.byteLength - o) + " bytes left)");
-  }
-  let records = record.subarray(o);
-  if (compression === "zstd") records = decompressZstd(records, Number(uncompressedSize));
-  else if (compression === "lz4") records = decompressLz4(records, Number(uncompressedSize));
-  else if (compression !== "") throw new Error('unsupported chunk compression "' + compression + '"');
-  if (BigInt(records.byteLength) !== uncompressedSize) {
-    throw new Error("chunk decompressed to " + records.byteLength + " bytes, its header says " + uncompressedSize);
-  }
-  if (job.validate && expectedCrc !== 0 && crc32 !== undefined) {
-    const actual = crc32(records);
-    if (actual !== expectedCrc) throw new Error("Incorrect chunk CRC " + actual + " (expected " + expectedCrc + ")");
-  }
-  const { skeleton, parts, partAt } = split(records, job.partMin);
-  return [{ id: job.id, kind: "records", records: skeleton, parts, partAt }, [skeleton.buffer, ...parts.map((p) => p.buffer)]];
-}
-
-// Decompression straight into a region of WebAssembly memory kept from chunk to chunk, through
-// the same emscripten builds the @foxglove packages load (their own functions allocate and copy
-// out a fresh buffer per call, which on camera logs costs more than decompressing). The result is
-// a view into that memory, valid until the next chunk; split() copies out what leaves the worker.
-// Where the builds do not load that way, the packages' functions do the work.
-let zstdModule;
-let lz4Module;
-let lz4Context = 0;
-const regions = new Map();
-function region(M, name, size) {
-  let r = regions.get(name);
-  if (!r || r.size < size) {
-    if (r) M._free(r.ptr);
-    const grown = Math.max(size, r ? 2 * r.size : 0);
-    r = { ptr: M._malloc(grown), size: grown };
-    if (!r.ptr) throw new Error("out of WebAssembly memory for a " + size + "-byte chunk");
-    regions.set(name, r);
-  }
-  return r.ptr;
-}
-function decompressZstd(src, size) {
-  const M = zstdModule;
-  if (!M) return wasmZstd.decompress(src, size);
-  const s = region(M, "zstd.src", src.byteLength);
-  const d = region(M, "zstd.dst", size);
-  M.HEAPU8.set(src, s);
-  const n = M._decompress(d, size, s, src.byteLength);
-  if (n < 0) throw new Error("Error during decompression");
-  return M.HEAPU8.subarray(d, d + n);
-}
-function compressZstdWasm(src, level) {
-  const M = zstdModule;
-  if (!M) return wasmZstd.compress(src, level);
-  const bound = M._compressBound(src.byteLength);
-  const s = region(M, "zstd.csrc", src.byteLength);
-  const d = region(M, "zstd.cdst", bound);
-  M.HEAPU8.set(src, s);
-  const n = M._compress(d, bound, s, src.byteLength, level);
-  if (n < 0) throw new Error("Error during compression");
-  return M.HEAPU8.slice(d, d + n);
-}
-function decompressLz4(src, size) {
-  const M = lz4Module;
-  if (!M) return wasmLz4(src, size);
-  lz4Context = lz4Context || M._createDecompressionContext();
-  const s = region(M, "lz4.src", src.byteLength);
-  const d = region(M, "lz4.dst", size);
-  M.HEAPU8.set(src, s);
-  const n = M._decompressFrame(lz4Context, d, size, s, src.byteLength);
-  if (n < 0) {
-    lz4Context = 0; // a context that failed fails every frame after (see Lz4Decoder)
-    throw new Error("Error during decompression");
-  }
-  return M.HEAPU8.subarray(d, d + n);
-}
-async function loadModule(path, check) {
-  try {
-    const M = await require(path)();
-    return check.every((f) => typeof M[f] === "function") && M.HEAPU8 ? M : undefined;
-  } catch (err) {
-    return undefined;
-  }
-}
-
-// Takes the data of every message of at least partMin bytes out of the records, each into a
-// buffer of its own (the reader hands these out as the messages' bytes: a message owns its
-// buffer), and leaves the rest as a skeleton in which those messages' records are their fixed
-// fields alone (length 22); partAt says where in the skeleton each part belongs. The copying is
-// done here rather than on the main thread, and the main thread never receives the records'
-// bulk twice. Anything that does not frame is kept as it is, for the reader to report.
-function split(records, partMin) {
-  const parts = [];
-  const at = [];
-  const v = new DataView(records.buffer, records.byteOffset, records.byteLength);
-  let o = 0;
-  let cut = 0;
-  while (o + HEADER <= records.byteLength) {
-    const len = Number(v.getBigUint64(o + 1, true));
-    const end = o + HEADER + len;
-    if (end > records.byteLength) break;
-    if (records[o] === 0x05 && len >= 22 && len - 22 >= partMin) {
-      parts.push(own(records.subarray(o + HEADER + 22, end)));
-      at.push(o);
-      cut += len - 22;
-    }
-    o = end;
-  }
-  if (parts.length === 0) return { skeleton: own(records), parts, partAt: [] };
-  const skeleton = new Uint8Array(records.byteLength - cut);
-  const sv = new DataView(skeleton.buffer);
-  const partAt = [];
-  let from = 0;
-  let to = 0;
-  for (const p of at) {
-    skeleton.set(records.subarray(from, p + HEADER + 22), to);
-    to += p + HEADER + 22 - from;
-    sv.setBigUint64(to - HEADER - 22 + 1, 22n, true);
-    partAt.push(to - HEADER - 22);
-    from = p + HEADER + Number(v.getBigUint64(p + 1, true));
-  }
-  skeleton.set(records.subarray(from), to);
-  return { skeleton, parts, partAt };
-}
-
-function reply(message, transfer) {
-  port.postMessage(message, transfer);
-  // After the message is queued: a main thread blocked in Atomics.wait wakes and finds it.
-  Atomics.add(done, slot, 1);
-  Atomics.notify(done, slot);
-}
-
-function handle(job) {
-  let result;
-  try {
-    result = job.op === "compress" ? compress(job) : unpack(job);
-  } catch (err) {
-    const r = { id: job.id, kind: "error", error: String((err && err.message) || err) };
-    if (job.op === "compress" && job.data && job.data.buffer.byteLength > 0) {
-      r.raw = job.data;
-      result = [r, [job.data.buffer]];
-    } else result = [r, []];
-  }
-  if (result) reply(result[0], result[1]);
-}
-
-Promise.all([
-  loadModule(paths.wasmZstdModule, ["_malloc", "_free", "_decompress", "_compress", "_compressBound"]).then((M) => {
-    zstdModule = M;
-    if (!M) return (wasmZstd = require(paths.wasmZstd)).isLoaded;
-  }),
-  loadModule(paths.wasmLz4Module, ["_malloc", "_free", "_decompressFrame", "_createDecompressionContext"]).then((M) => {
-    lz4Module = M;
-    if (!M) return (wasmLz4 = require(paths.wasmLz4)).isLoaded;
-  }),
-]).then(
-  () => port.on("message", handle),
-  (err) => port.on("message", (job) => {
-    reply({ id: job.id, kind: "error", error: "the chunk worker's codecs did not load: " + String((err && err.message) || err) }, []);
-  }),
-);
-`;
 
 interface Slot {
   worker: Worker;
@@ -658,6 +350,9 @@ interface Slot {
   inFlight: number;
   asyncWaiters: number;
 }
+
+/** The worker threads' code: plain CommonJS, which they load without the TypeScript loader. */
+const WORKER_FILE = new URL("./chunk-worker.cjs", import.meta.url);
 
 /** The error of jobs still in flight when their pool was stopped (`configureCodecs`). */
 export const POOL_STOPPED = "the chunk worker pool was stopped";
@@ -693,8 +388,7 @@ export class ChunkWorkers {
     };
     for (let i = 0; i < size; i++) {
       const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
+      const worker = new Worker(WORKER_FILE, {
         workerData: { port: port2, done: this.#done, slot: i, paths, useNative: Boolean(native()) },
         transferList: [port2],
         stdout: false,
@@ -863,8 +557,9 @@ export interface ChunkOffload {
   collect(ticket: number, block: boolean, spare?: (raw: Uint8Array) => void): CompressedChunk | WrittenChunk | undefined;
 }
 
-/** Offloaded compression, or undefined for "none" or where no workers run. */
-export function chunkOffload(compression: Compression, level = 1): ChunkOffload | undefined {
+/** Offloaded compression, or undefined for "none" or where no workers run. `adaptive` as for
+ * `chunkCompressor`. */
+export function chunkOffload(compression: Compression, level = 1, adaptive = true): ChunkOffload | undefined {
   if (compression === "none") return undefined;
   const workers = chunkWorkers();
   if (!workers) return undefined;
@@ -874,7 +569,7 @@ export function chunkOffload(compression: Compression, level = 1): ChunkOffload 
     },
     submit(raw, write) {
       if (raw.byteOffset !== 0) throw new Error("chunk offload: records must start their buffer");
-      return workers.submit({ op: "compress", data: raw, compression, level, ...(write ? { write } : {}) }, [raw.buffer as ArrayBuffer]);
+      return workers.submit({ op: "compress", data: raw, compression, level, adaptive, ...(write ? { write } : {}) }, [raw.buffer as ArrayBuffer]);
     },
     collect(ticket, block, spare) {
       const r = block ? workers.waitSync(ticket) : workers.take(ticket);

@@ -17,6 +17,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import {
   chunkWorkers, crc32, decompressHandlers, loadCodecs, offloadMinBytes, POOL_STOPPED, type ChunkWorkers, type WorkerReply,
 } from "./compression.ts";
+import { unpackChunk as unpackChunkRecord } from "./chunk-codec.cjs";
 import { LogError } from "./errors.ts";
 
 export interface Damage {
@@ -380,8 +381,6 @@ export class McapScanner {
   }
 }
 
-const utf8 = new TextDecoder();
-
 /** A chunk's uncompressed size from its first 24 bytes (start, end, size); 0 if they are short. */
 function uncompressedSize(fixed: Uint8Array): number {
   if (fixed.byteLength < 24) return 0;
@@ -400,35 +399,9 @@ function copyOf(records: Uint8Array, start: number, end: number): Uint8Array {
  * stream reader because its CRC is a JS table loop (a quarter of replay's time on camera logs);
  * ours is native (compression.ts). The records then parse as top-level records (Schema,
  * Channel, Message are valid there too). Small chunks come this way; the chunk workers do the
- * same for large ones. */
+ * same for large ones, through the same function (chunk-codec.cjs). */
 function unpackChunk(record: Uint8Array, validate: boolean): Uint8Array {
-  const v = new DataView(record.buffer, record.byteOffset, record.byteLength);
-  let o = HEADER + 16; // start and end times
-  const uncompressedSize = v.getBigUint64(o, true);
-  const expectedCrc = v.getUint32(o + 8, true);
-  o += 12;
-  const nameLength = v.getUint32(o, true);
-  const compression = utf8.decode(record.subarray(o + 4, o + 4 + nameLength));
-  o += 4 + nameLength;
-  const recordsLength = Number(v.getBigUint64(o, true));
-  o += 8;
-  if (o + recordsLength !== record.byteLength) {
-    throw new Error(`chunk records length ${recordsLength} does not fit the chunk record (${record.byteLength - o} bytes left)`);
-  }
-  let records = record.subarray(o);
-  if (compression !== "") {
-    const decompress = decompressHandlers[compression];
-    if (!decompress) throw new Error(`unsupported chunk compression "${compression}"`);
-    records = decompress(records, uncompressedSize);
-  }
-  if (BigInt(records.byteLength) !== uncompressedSize) {
-    throw new Error(`chunk decompressed to ${records.byteLength} bytes, its header says ${uncompressedSize}`);
-  }
-  if (validate && expectedCrc !== 0 && crc32 !== undefined) {
-    const actual = crc32(records);
-    if (actual !== expectedCrc) throw new Error(`Incorrect chunk CRC ${actual} (expected ${expectedCrc})`);
-  }
-  return records;
+  return unpackChunkRecord(record, validate, decompressHandlers, crc32);
 }
 
 function hex(bytes: Uint8Array): string {

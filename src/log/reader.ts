@@ -64,7 +64,9 @@ export interface LogSummary {
   end?: bigint;
   topics: TopicSummary[];
   metadata: Record<string, Record<string, string>>;
-  chunks?: { count: number; compression: string[] };
+  /** Chunk compressions in file order of first use ("none": stored uncompressed), and how many
+   * chunks each: a log recorded with adaptive compression mixes them (compression.ts). */
+  chunks?: { count: number; compression: string[]; byCompression: Record<string, number> };
   /** For a file not closed cleanly, or one with damaged records: what was read. */
   recovery?: Recovery;
 }
@@ -221,7 +223,9 @@ class McapLog implements LogReader {
       count: Number(stats?.channelMessageCounts.get(c.id) ?? 0n),
       ...ix.spans.get(c.id),
     }));
-    const compression = [...new Set(ix.chunkIndexes.map((c) => c.compression || "none"))];
+    const byCompression: Record<string, number> = {};
+    for (const c of ix.chunkIndexes) byCompression[c.compression || "none"] = (byCompression[c.compression || "none"] ?? 0) + 1;
+    const compression = Object.keys(byCompression);
     const count = Number(stats?.messageCount ?? 0n);
     return {
       path: this.path,
@@ -234,7 +238,7 @@ class McapLog implements LogReader {
       ...(count > 0 && stats ? { start: stats.messageStartTime, end: stats.messageEndTime } : {}),
       topics,
       metadata: ix.metadata,
-      chunks: { count: ix.chunkIndexes.length, compression },
+      chunks: { count: ix.chunkIndexes.length, compression, byCompression },
     };
   }
 

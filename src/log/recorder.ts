@@ -33,6 +33,11 @@ export interface RecorderOptions {
    * compresses 1.3–1.9× faster for files 1.5× as large, and writing the larger files gives most
    * of that back (recording measured ~7% faster per CPU second). */
   zstdLevel?: number;
+  /** Store a chunk uncompressed when compressing it would save less than a tenth (default true):
+   * incompressible data (already-compressed images, random payloads) then costs neither the
+   * compression nor, on every replay, the decompression. Chunks stay readable by any MCAP reader.
+   * false compresses every chunk. See compression.ts. */
+  adaptiveCompression?: boolean;
   /** Close a chunk past this many uncompressed bytes (default 4 MiB). */
   chunkBytes?: number;
   /** Close a chunk once its oldest message has waited this long (default 500 ms): the most a
@@ -261,8 +266,8 @@ export class Recorder {
       profile: PROFILE,
       library: LIBRARY,
       chunkSize: o.chunkBytes ?? 4 * 1024 * 1024,
-      compressChunk: chunkCompressor(o.compression ?? "zstd", o.zstdLevel ?? 1),
-      offload: chunkOffload(o.compression ?? "zstd", o.zstdLevel ?? 1),
+      compressChunk: chunkCompressor(o.compression ?? "zstd", o.zstdLevel ?? 1, o.adaptiveCompression ?? true),
+      offload: chunkOffload(o.compression ?? "zstd", o.zstdLevel ?? 1, o.adaptiveCompression ?? true),
     });
     this.#files.push(path);
     this.#channels = new Map();

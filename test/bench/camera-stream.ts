@@ -1,7 +1,9 @@
 // The camera-heavy stream both log benches record and replay: 640×480 rgb8 frames rendered by the
 // simulator at 30 Hz (a push episode), the same frames with ±2 LSB of uniform sensor noise (which
-// a real camera has and a renderer does not, and which makes compression work hard), and the
-// arm's joint states at 100 Hz.
+// a real camera has and a renderer does not, and which makes compression work hard: zstd level 1
+// still shrinks them to about 0.6), frames of uniformly random bytes (what already-compressed or
+// encrypted payloads look like: nothing shrinks them, so adaptive compression stores them raw),
+// and the arm's joint states at 100 Hz.
 import type { MemoryBus } from "../../src/bus/memory.ts";
 import type { Image, JointState } from "../../src/messages/types.ts";
 import { Sim } from "../../sim/lockstep.ts";
@@ -31,6 +33,21 @@ export function withNoise(frames: Image[]): Image[] {
       s ^= s >>> 17;
       s ^= s << 5;
       data[i] = Math.max(0, Math.min(255, f.data[i]! + (((s >>> 8) & 0xffff) % 5) - 2));
+    }
+    return { ...f, data };
+  });
+}
+
+/** The frames' shape with every byte uniformly random (xorshift32's top byte, seeded). */
+export function randomFrames(frames: Image[]): Image[] {
+  let s = 0x2545f491;
+  return frames.map((f) => {
+    const data = new Uint8Array(f.data.length);
+    for (let i = 0; i < data.length; i++) {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      data[i] = s >>> 24;
     }
     return { ...f, data };
   });

@@ -3,9 +3,12 @@
 // openLog → replay --max → memory bus), run in interleaved rounds so that every variant sees the
 // same machine load, each figure the median of its rounds. Variants: which zstd compresses
 // (native binding or WebAssembly), how many chunk worker threads (0: everything inline on the main
-// thread, the way the recorder and reader worked before the pool), zstd level, and lz4 (whose
-// recording, with the pure-JS compressor, runs at a third of zstd's speed: not a variant here).
-// Informative rows only: the targets are checked by log-record and log-replay.
+// thread, the way the recorder and reader worked before the pool), zstd level, lz4 (whose
+// recording, with the pure-JS compressor, runs at a third of zstd's speed: not a variant here), and
+// adaptive compression on and off (`no-adaptive`: every chunk compressed, however little it gives)
+// on noisy frames, which still compress (what the sample costs there), and on random frames, which
+// do not (what storing them raw saves). Informative rows only: the targets are checked by
+// log-record and log-replay.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +20,7 @@ import { codecInfo, configureCodecs, type Compression } from "../../src/log/comp
 import { openLog } from "../../src/log/reader.ts";
 import { Recorder } from "../../src/log/recorder.ts";
 import { replay } from "../../src/log/replay.ts";
-import { IMAGE, JOINTS, joint, publishStream, simFrames, withNoise } from "./camera-stream.ts";
+import { IMAGE, JOINTS, joint, publishStream, randomFrames, simFrames, withNoise } from "./camera-stream.ts";
 
 
 
@@ -65,12 +68,14 @@ interface Variant {
   workers: number;
   compression?: Compression;
   level?: number;
+  /** Adaptive chunk compression (default on). */
+  adaptive?: boolean;
 }
 
 async function recordOnce(frames: Image[], seconds: number, out: string, v: Variant): Promise<Run & { bytes: number }> {
   const cpu = cpuFrom();
   const bus = new MemoryBus();
-  const recorder = await Recorder.open({ out, compression: v.compression ?? "zstd", zstdLevel: v.level ?? 1 });
+  const recorder = await Recorder.open({ out, compression: v.compression ?? "zstd", zstdLevel: v.level ?? 1, adaptiveCompression: v.adaptive ?? true });
   const rec = recordBus(bus, [IMAGE, JOINTS], recorder);
   const t0 = process.hrtime.bigint();
   const published = publishStream(bus, frames, seconds);
@@ -81,8 +86,8 @@ async function recordOnce(frames: Image[], seconds: number, out: string, v: Vari
   return { factor: seconds / wall, cpu: cpu(), seconds, bytes: result.recording.bytes };
 }
 
-async function writeTimedLog(frames: Image[], seconds: number, out: string, compression: Compression): Promise<void> {
-  const rec = await Recorder.open({ out, compression, timer: false });
+async function writeTimedLog(frames: Image[], seconds: number, out: string, compression: Compression, adaptive = true): Promise<void> {
+  const rec = await Recorder.open({ out, compression, timer: false, adaptiveCompression: adaptive });
   const T0 = 1_700_000_000_000_000_000n;
   for (let k = 0; k < seconds * 300; k++) {
     const t = T0 + BigInt(k) * 3_333_333n;
@@ -104,16 +109,27 @@ async function replayOnce(path: string, images: number): Promise<Run> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Runs `run` for every variant, round after round, and returns each variant's values. */
+/** Runs `run` for every variant, round after round, and returns each variant's values. Where a
+ * variant's codecs differ from the last run's, they are reconfigured (a new worker pool) and warmed
+ * by one run that is not counted (JIT, worker start, WebAssembly tier-up, page cache), so every
+ * counted run finds a warm pool: variants that share codecs and differ in something else (level,
+ * adaptive, the log read) compare like for like. */
 async function interleaved<T>(variants: Variant[], rounds: number, run: (v: Variant) => Promise<T>): Promise<Map<string, T[]>> {
   const out = new Map<string, T[]>(variants.map((v) => [v.label, []]));
-  for (const v of variants) {
+  let current = "";
+  const configured = async (v: Variant) => {
+    if (current === `${v.zstd}/${v.workers}`) return;
+    current = `${v.zstd}/${v.workers}`;
     configureCodecs({ zstd: v.zstd, workers: v.workers });
-    await run(v); // warm-up: JIT, worker start, page cache
+    await run(v);
+  };
+  for (const v of variants) {
+    await configured(v);
+    await run(v); // warm-up: this variant's own first run (page cache, its level's encoder)
   }
   for (let r = 0; r < rounds; r++) {
     for (const v of variants) {
-      configureCodecs({ zstd: v.zstd, workers: v.workers });
+      await configured(v);
       out.get(v.label)!.push(await run(v));
     }
   }
@@ -135,18 +151,24 @@ export const benches: Bench[] = [
         log(`codecs: zstd ${probe.zstd}${probe.zstdReason ? ` (${probe.zstdReason})` : ""}, ${probe.workers} workers`);
         const sim = await simFrames();
         const noisy = withNoise(sim);
+        const random = randomFrames(sim);
         // wasm.inline is the recorder as it was before the native zstd and the workers.
         const recordVariants: Variant[] = [
           { label: "wasm.inline", zstd: "wasm", workers: 0 },
           { label: "native.inline", zstd: "native", workers: 0 },
           { label: "native.w2", zstd: "native", workers: 2 },
           { label: "native.w2.level-3", zstd: "native", workers: 2, level: -3 },
+          { label: "native.w2.no-adaptive", zstd: "native", workers: 2, adaptive: false },
+        ];
+        const adaptiveVariants: Variant[] = [
+          { label: "native.w2", zstd: "native", workers: 2 },
+          { label: "native.w2.no-adaptive", zstd: "native", workers: 2, adaptive: false },
         ];
         const seconds = quick ? 2 : 10;
-        for (const [name, frames] of [["noisy_camera", noisy]] as const) {
+        for (const [name, frames, variants] of [["noisy_camera", noisy, recordVariants], ["random_camera", random, adaptiveVariants]] as const) {
           const out = join(dir, `${name}.mcap`);
-          const got = await interleaved(recordVariants, rounds, (v) => recordOnce(frames, seconds, out, v));
-          for (const v of recordVariants) {
+          const got = await interleaved(variants, rounds, (v) => recordOnce(frames, seconds, out, v));
+          for (const v of variants) {
             const runs = got.get(v.label)!;
             rows.push(...summarize(`record.${name}.${v.label}`, runs, `${(runs[0]!.bytes / 1e6).toFixed(0)} MB on disk`, log));
           }
@@ -165,6 +187,16 @@ export const benches: Bench[] = [
             for (const v of replayVariants) rows.push(...summarize(`replay.${name}.${compression}.${v.label}`, got.get(v.label)!, "", log));
           }
         }
+        // Random frames recorded with and without adaptive compression: raw chunks or zstd ones.
+        const randomLogs: Variant[] = [
+          { label: "w2", zstd: "native", workers: 2 },
+          { label: "w2.no-adaptive", zstd: "native", workers: 2, adaptive: false },
+        ];
+        const randomPath = (v: Variant) => join(dir, `random_camera-${v.label}.mcap`);
+        configureCodecs({});
+        for (const v of randomLogs) await writeTimedLog(random, logSeconds, randomPath(v), "zstd", v.adaptive ?? true);
+        const got = await interleaved(randomLogs, rounds, (v) => replayOnce(randomPath(v), logSeconds * 30));
+        for (const v of randomLogs) rows.push(...summarize(`replay.random_camera.zstd.${v.label}`, got.get(v.label)!, "", log));
       } finally {
         configureCodecs({});
         rmSync(dir, { recursive: true, force: true });

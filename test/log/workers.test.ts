@@ -26,7 +26,9 @@ const CHILD = process.env.OMNILOOP_WORKERS_CRASH_CHILD;
 const IMAGE = { name: "/camera/image_raw", type: "sensor_msgs/msg/Image" } as const;
 const JOINTS = { name: "/joint_states", type: "sensor_msgs/msg/JointState" } as const;
 
-/** A 640×480 rgb8 frame whose bytes depend on `k` (so chunks compress, but not to nothing). */
+/** A 640×480 rgb8 frame whose bytes depend on `k`. Its bytes do not compress (zstd level 1 keeps
+ * 99.9% of them): recordings that must exercise a codec turn adaptive compression off, or its
+ * chunks would be stored raw. */
 function frame(k: number) {
   const data = new Uint8Array(640 * 480 * 3);
   let s = (k * 2654435761) >>> 0 || 1;
@@ -81,9 +83,10 @@ if (CHILD) {
     return out;
   }
 
-  /** Every ROS type, then camera frames and joints in small chunks (many chunks in flight). */
+  /** Every ROS type, then camera frames and joints in small chunks (many chunks in flight), every
+   * chunk compressed (adaptive compression off). */
   async function recordMixed(out: string, compression: "zstd" | "lz4" | "none", chunkBytes = 64 * 1024): Promise<number> {
-    const rec = await Recorder.open({ out, compression, chunkBytes, timer: false });
+    const rec = await Recorder.open({ out, compression, chunkBytes, timer: false, adaptiveCompression: false });
     let t = 1_700_000_000_000_000_000n;
     for (const type of ROS_TYPE_NAMES) rec.write({ name: `/t/${type}`, type }, SAMPLES[type], (t += 1_000_000n));
     for (let k = 0; k < 12; k++) {
@@ -250,7 +253,7 @@ if (CHILD) {
         for (const workers of [0, 2]) {
           configureCodecs({ lz4, workers });
           const out = join(dir, `lz4-${lz4}-${workers}.mcap`);
-          const rec = await Recorder.open({ out, compression: "lz4", timer: false });
+          const rec = await Recorder.open({ out, compression: "lz4", timer: false, adaptiveCompression: false });
           for (let k = 0; k < 24; k++) rec.write(IMAGE, frames[k % 6]!, BigInt(k + 1));
           rec.close();
           const scanner = new McapScanner(out);

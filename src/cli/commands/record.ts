@@ -1,6 +1,8 @@
 // `omniloop record --bus URL --topics … --out FILE.mcap`: records a running bus into MCAP until
 // Ctrl-C (or --duration), then closes the file cleanly. `--sim --expert --episodes N --out DIR`
-// records simulated expert episodes, one MCAP each.
+// records simulated expert episodes, one MCAP each; `--sim --model CARD` model-driven episodes
+// labelled by the expert (DAgger).
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { createBus } from "../../bus/create.ts";
 import { loadCard } from "../../omnitoken/card.ts";
@@ -22,6 +24,7 @@ interface RecordOptions {
   card?: string;
   compression: string;
   zstdLevel: string;
+  adaptiveCompression: boolean;
   chunkSize: string;
   flushMs: string;
   rotateSize?: string;
@@ -29,6 +32,7 @@ interface RecordOptions {
   duration?: string;
   sim?: boolean;
   expert?: boolean;
+  model?: string;
   episodes?: string;
   expertNoise?: string;
   seed?: string;
@@ -46,6 +50,7 @@ export function register(program: Command): void {
     .option("--card <card.json>", "model card: the schema of omnitoken topics, stored in the log")
     .option("--compression <kind>", `chunk compression: ${COMPRESSIONS.join(", ")}`, "zstd")
     .option("--zstd-level <n>", "zstd level: up to 19 for smaller files, negative for speed (-1: about twice as fast on noisy camera images)", "1")
+    .option("--no-adaptive-compression", "compress every chunk, even one that compression does not shrink by a tenth (by default such a chunk is stored uncompressed)")
     .option("--chunk-size <bytes>", "close a chunk past this size (K/M/G suffixes)", "4M")
     .option("--flush-ms <ms>", "close a chunk once its oldest message waited this long (the most a crash loses)", "500")
     .option("--rotate-size <bytes>", "start a new file past this size (files FILE_0.mcap, FILE_1.mcap, …)")
@@ -54,6 +59,7 @@ export function register(program: Command): void {
     .option("--json", "print what was recorded as JSON")
     .option("--sim", "record the built-in simulator instead of a bus")
     .option("--expert", "with --sim: the scripted expert drives")
+    .option("--model <card.json>", "with --sim: the model drives through the closed loop, and the expert's command for every state it visits is logged beside (DAgger labels)")
     .option("--episodes <n>", "with --sim: how many episodes", "1")
     .option("--expert-noise <caps>", "with --sim --expert: DART noise, Gaussian, in per-tick step caps per joint (e.g. 0.5)", "0")
     .option("--seed <n>", "with --sim: the first episode's seed", "0")
@@ -92,6 +98,7 @@ async function recordFromBus(opts: RecordOptions): Promise<void> {
     out: opts.out,
     compression: opts.compression as Compression,
     zstdLevel: zstdLevel(opts.zstdLevel),
+    adaptiveCompression: opts.adaptiveCompression,
     chunkBytes: parseSize(opts.chunkSize, "--chunk-size"),
     flushIntervalMs: positive(opts.flushMs, "--flush-ms"),
     ...(opts.rotateSize ? { rotateBytes: parseSize(opts.rotateSize, "--rotate-size") } : {}),
@@ -141,8 +148,10 @@ function expertNoise(text: string): number {
 }
 
 async function recordSim(opts: RecordOptions): Promise<void> {
-  if (!opts.expert) throw new CliError("record --sim: only --expert episodes can be recorded (give --expert)");
+  if (opts.expert && opts.model) throw new CliError("record --sim: give --expert (the scripted expert drives) or --model CARD (the model drives, DAgger), not both");
+  if (!opts.expert && !opts.model) throw new CliError("record --sim: say who drives: --expert, or --model CARD (the model drives and the expert labels each state)");
   const episodes = positive(opts.episodes ?? "1", "--episodes");
+  if (opts.model) return recordModelDriven(opts, episodes);
   const { recordExpertEpisodes } = await import("../../log/sim-record.ts");
   const bar = progress({ label: "record", total: episodes, unit: "episodes", quiet: Boolean(opts.quiet) });
   const result = await recordExpertEpisodes({
@@ -160,4 +169,31 @@ async function recordSim(opts: RecordOptions): Promise<void> {
     return;
   }
   for (const e of result) process.stdout.write(`${e.file}: seed ${e.seed}, ${e.messages} messages, outcome ${e.outcome}\n`);
+}
+
+/** DAgger: the model drives, the expert's command for each visited state is logged beside. */
+async function recordModelDriven(opts: RecordOptions, episodes: number): Promise<void> {
+  if (Number(opts.expertNoise ?? 0) !== 0) throw new CliError("record --sim --model: --expert-noise applies to --expert episodes only");
+  const model = opts.model!;
+  if (!existsSync(model)) throw new CliError(`record --sim --model ${model}: no such card`);
+  const { recordPolicyEpisodes } = await import("../../log/sim-record.ts");
+  const { OnnxPolicy } = await import("../../policy/onnx-policy.ts");
+  const policy = await OnnxPolicy.load({ card: model, provider: "cpu", log: (line) => process.stderr.write(`record: ${line}\n`) });
+  const bar = progress({ label: "record", total: episodes, unit: "episodes", quiet: Boolean(opts.quiet) });
+  try {
+    const result = await recordPolicyEpisodes({
+      policy,
+      episodes,
+      seed: Number(opts.seed ?? 0),
+      task: (opts.task ?? "all") as "all",
+      outDir: opts.out,
+      card: cardOption(opts.card) ?? policy.card,
+      onEpisode: (e) => bar.tick(1, e.outcome),
+    });
+    bar.stop();
+    if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+    else for (const e of result) process.stdout.write(`${e.file}: seed ${e.seed}, ${e.messages} messages, outcome ${e.outcome}\n`);
+  } finally {
+    await policy.close();
+  }
 }
