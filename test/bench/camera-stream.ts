@@ -23,34 +23,29 @@ export async function simFrames(): Promise<Image[]> {
   return frames.slice(0, 30);
 }
 
-/** The frames with ±2 LSB of seeded uniform noise (xorshift32). */
-export function withNoise(frames: Image[]): Image[] {
-  let s = 0x9e3779b9;
+/** Each frame's bytes rewritten by `byte(original, r)`, r from one seeded xorshift32 stream. */
+function perturbed(frames: Image[], seed: number, byte: (v: number, r: number) => number): Image[] {
+  let s = seed;
   return frames.map((f) => {
     const data = new Uint8Array(f.data.length);
     for (let i = 0; i < data.length; i++) {
       s ^= s << 13;
       s ^= s >>> 17;
       s ^= s << 5;
-      data[i] = Math.max(0, Math.min(255, f.data[i]! + (((s >>> 8) & 0xffff) % 5) - 2));
+      data[i] = byte(f.data[i]!, s >>> 0);
     }
     return { ...f, data };
   });
 }
 
+/** The frames with ±2 LSB of seeded uniform noise (xorshift32). */
+export function withNoise(frames: Image[]): Image[] {
+  return perturbed(frames, 0x9e3779b9, (v, r) => Math.max(0, Math.min(255, v + (((r >>> 8) & 0xffff) % 5) - 2)));
+}
+
 /** The frames' shape with every byte uniformly random (xorshift32's top byte, seeded). */
 export function randomFrames(frames: Image[]): Image[] {
-  let s = 0x2545f491;
-  return frames.map((f) => {
-    const data = new Uint8Array(f.data.length);
-    for (let i = 0; i < data.length; i++) {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      data[i] = s >>> 24;
-    }
-    return { ...f, data };
-  });
+  return perturbed(frames, 0x2545f491, (_, r) => r >>> 24);
 }
 
 /** The k-th joint state of a 300 Hz-stamped stream of the simulator arm's joints (sim/card.json). */
