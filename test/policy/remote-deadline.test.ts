@@ -13,11 +13,11 @@ import { decodeRequest, type Request } from "../../src/policy/remote/requests.ts
 import { card, prefix, tick } from "../remote/fixtures.ts";
 
 test("each request fails at its own deadline; a reply after it is handed on as late", async () => {
-  const fake = new Router({ linger: 0 });
-  await fake.bind("tcp://127.0.0.1:*");
+  const scripted = new Router({ linger: 0 });
+  await scripted.bind("tcp://127.0.0.1:*");
   const late: { reply: Reply; kind: Request["kind"] | undefined }[] = [];
   const link = new Link({
-    endpoint: parsePolicyEndpoint(fake.lastEndpoint!.replace("tcp:", "zmq:")),
+    endpoint: parsePolicyEndpoint(scripted.lastEndpoint!.replace("tcp:", "zmq:")),
     heartbeatMs: 10_000,
     silenceMs: 30_000,
     onLate: (reply, kind) => late.push({ reply, kind }),
@@ -26,11 +26,11 @@ test("each request fails at its own deadline; a reply after it is handed on as l
   const seen: { identity: Buffer; request: Request }[] = [];
   const serving = (async () => {
     for (;;) {
-      const [identity, body] = await fake.receive().catch(() => [] as Buffer[]);
+      const [identity, body] = await scripted.receive().catch(() => [] as Buffer[]);
       if (!identity) return;
       const request: Request = isRawFrame(body!) ? decodeRawRequest(body!, card) : decodeRequest(body!, card);
       seen.push({ identity, request });
-      if (request.kind === "hello") await fake.send([identity, encodeReply({ kind: "welcome", id: request.id, server: "fake", card, provider: "cpu" })]);
+      if (request.kind === "hello") await scripted.send([identity, encodeReply({ kind: "welcome", id: request.id, server: "scripted", card, provider: "cpu" })]);
     }
   })();
   try {
@@ -55,7 +55,7 @@ test("each request fails at its own deadline; a reply after it is handed on as l
     assert.ok(s.ms >= 249 && s.ms < 250 + 100, `the start failed at its own, later deadline (${s.ms.toFixed(1)} ms)`);
     // A reply after the deadline: late, and it says which request it answers.
     const start = seen.find((x) => x.request.kind === "start")!;
-    await fake.send([start.identity, encodeReply({ kind: "prediction", id: start.request.id, server: "fake", episode: 1, fed: 0, tokens: [tick(21)] })]);
+    await scripted.send([start.identity, encodeReply({ kind: "prediction", id: start.request.id, server: "scripted", episode: 1, fed: 0, tokens: [tick(21)] })]);
     const until = Date.now() + 2000;
     while (late.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
     assert.equal(late.length, 1);
@@ -66,12 +66,12 @@ test("each request fails at its own deadline; a reply after it is handed on as l
     const by = Date.now() + 2000;
     while (seen.length === count && Date.now() < by) await new Promise((r) => setTimeout(r, 1));
     const step = seen.at(-1)!;
-    await fake.send([step.identity, encodeReply({ kind: "prediction", id: step.request.id, server: "fake", episode: 1, fed: 1, tokens: [tick(23)] })]);
+    await scripted.send([step.identity, encodeReply({ kind: "prediction", id: step.request.id, server: "scripted", episode: 1, fed: 1, tokens: [tick(23)] })]);
     assert.equal((await answered).kind, "prediction");
     await new Promise((r) => setTimeout(r, 80));
   } finally {
     await link.close();
-    fake.close();
+    scripted.close();
     await serving;
   }
 });

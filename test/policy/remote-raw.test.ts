@@ -155,25 +155,25 @@ test("the server answers raw steps with raw predictions, equal to the local poli
   }
 });
 
-/** A fake server that advertises `raw` (or nothing) in its welcome, and says how the step came. */
+/** A scripted ZeroMQ server that advertises `raw` (or nothing) in its welcome, and says how the step came. */
 async function stepTo(advertise: number | undefined): Promise<{ frame: Buffer; log: string[] }> {
-  const fake = new Router({ linger: 0 });
-  await fake.bind("tcp://127.0.0.1:*");
-  const url = fake.lastEndpoint!.replace("tcp:", "zmq:");
+  const scripted = new Router({ linger: 0 });
+  await scripted.bind("tcp://127.0.0.1:*");
+  const url = scripted.lastEndpoint!.replace("tcp:", "zmq:");
   const log: string[] = [];
   // An older server's replies have no `raw` (encodeReply, this build's, always adds one).
-  const reply = (fields: object) => encodeFrame({ v: 1, ...fields, server: "fake", ...(advertise === undefined ? {} : { raw: advertise }) });
+  const reply = (fields: object) => encodeFrame({ v: 1, ...fields, server: "scripted", ...(advertise === undefined ? {} : { raw: advertise }) });
   const serve = (async () => {
-    const [identity, hello] = await fake.receive();
+    const [identity, hello] = await scripted.receive();
     const h = decodeRequest(hello!, card);
-    await fake.send([identity!, reply({ kind: "welcome", id: h.id, card, provider: "cpu" })]);
-    const [identity2, start] = await fake.receive();
+    await scripted.send([identity!, reply({ kind: "welcome", id: h.id, card, provider: "cpu" })]);
+    const [identity2, start] = await scripted.receive();
     const s = decodeRequest(start!, card);
-    await fake.send([identity2!, reply({ kind: "prediction", id: s.id, episode: 1, fed: 0, tokens: [absentToken(card, 20, { sec: 0, nanosec: 0 })] })]);
-    const [identity3, step] = await fake.receive();
+    await scripted.send([identity2!, reply({ kind: "prediction", id: s.id, episode: 1, fed: 0, tokens: [absentToken(card, 20, { sec: 0, nanosec: 0 })] })]);
+    const [identity3, step] = await scripted.receive();
     const frame = Buffer.from(step!);
     const id = isRawFrame(frame) ? decodeRawRequest(frame, card).id : decodeRequest(frame, card).id;
-    await fake.send([identity3!, reply({ kind: "prediction", id, episode: 1, fed: 1, tokens: [tick(21)] })]);
+    await scripted.send([identity3!, reply({ kind: "prediction", id, episode: 1, fed: 1, tokens: [tick(21)] })]);
     return frame;
   })();
   const remote = await RemotePolicy.connect({ url, deadlineMs: 2000, log: (l) => log.push(l) });
@@ -183,7 +183,7 @@ async function stepTo(advertise: number | undefined): Promise<{ frame: Buffer; l
     return { frame: await serve, log };
   } finally {
     await remote.close();
-    fake.close();
+    scripted.close();
   }
 }
 

@@ -72,20 +72,20 @@ test("the bad request's error names the field", () => {
 });
 
 test("the client counts and drops garbage replies, and takes the real one", async () => {
-  const fake = new Router({ linger: 0 });
-  await fake.bind("tcp://127.0.0.1:*");
-  const url = fake.lastEndpoint!.replace("tcp:", "zmq:");
+  const scripted = new Router({ linger: 0 });
+  await scripted.bind("tcp://127.0.0.1:*");
+  const url = scripted.lastEndpoint!.replace("tcp:", "zmq:");
   const serve = (async () => {
-    const [identity, body] = await fake.receive();
+    const [identity, body] = await scripted.receive();
     const hello = decodeRequest(body!, card);
-    await fake.send([identity!, Buffer.from("garbage")]);
-    await fake.send([identity!, encodeFrame({ v: 1, kind: "welcome", id: hello.id })]); // no server id, no card
-    await fake.send([identity!, encodeReply({ kind: "welcome", id: hello.id, server: "fake", card, provider: "cpu" })]);
+    await scripted.send([identity!, Buffer.from("garbage")]);
+    await scripted.send([identity!, encodeFrame({ v: 1, kind: "welcome", id: hello.id })]); // no server id, no card
+    await scripted.send([identity!, encodeReply({ kind: "welcome", id: hello.id, server: "scripted", card, provider: "cpu" })]);
   })();
   const remote = await RemotePolicy.connect({ url, connectTimeoutMs: 2000 });
   await serve;
   assert.equal(remote.malformedReplies, 2);
   assert.equal(remote.card.name, card.name);
   await remote.close();
-  fake.close();
+  scripted.close();
 });
