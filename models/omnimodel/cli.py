@@ -42,7 +42,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt (fresh start if none)")
     ap.add_argument("--init", default="", metavar="CKPT",
                     help="start from another run's weights (its checkpoint.pt; same model and card), with a fresh "
-                         "optimiser and schedule: fine-tuning, e.g. on DAgger data added to the dataset")
+                         "optimiser and schedule: fine-tuning, e.g. on DAgger data added to the dataset); or an exported "
+                         "model's card.json, whose weights are read back from its ONNX file (heads the export "
+                         "leaves out, such as the named-object head, start fresh)")
     g = ap.add_argument_group("model size")
     g.add_argument("--layers", type=int, default=4)
     g.add_argument("--heads", type=int, default=4)

@@ -23,6 +23,7 @@ from .cli import TrainError, pairs, build_config, parse_args, parse_phases
 from .config import ModelConfig
 from .data import Batcher, Dataset, Sampler, to_device, val_windows
 from .finish import finish
+from .from_onnx import state_from_onnx
 from .losses import losses
 from .model import OmniModel, count_params
 from .report import append_metrics, truncate_metrics
@@ -134,7 +135,14 @@ class Run:
                 raise TrainError(f"--init {args.init}: {self.ckpt_path} exists already; --init starts a run, --resume continues one")
             if not os.path.exists(args.init):
                 raise TrainError(f"--init {args.init}: no such checkpoint")
-            init = ckpt.load(args.init)
+            if args.init.endswith(".json"):  # an exported model's card: weights from its ONNX file
+                init = state_from_onnx(args.init)
+                if self.lead and not args.quiet:
+                    fresh = init["run"]["fresh"]
+                    print(f"--init {args.init}: weights from {init['run']['from_onnx']}"
+                          + (f"; not in the export, so freshly initialised: {', '.join(fresh)}" if fresh else ""), flush=True)
+            else:
+                init = ckpt.load(args.init)
         for what, st in (("--resume " + self.ckpt_path, state), ("--init " + args.init, init)):
             if st is None:
                 continue

@@ -125,6 +125,25 @@ class Init(unittest.TestCase):
             train(helpers.tmpdir("init-missing"), "--init", os.path.join(base, "nope.pt"))
 
 
+    def test_init_from_an_exported_models_card(self):
+        # A shipped model keeps only model.onnx and card.json: its weights are read back from the ONNX
+        # initializers (some stored transposed under MatMul names); the training-only named head starts fresh.
+        base, tuned = helpers.tmpdir("init-onnx-base"), helpers.tmpdir("init-onnx-tuned")
+        train(base, "--steps", "6", "--named", "2")
+        train(tuned, "--steps", "1", "--lr", "0", "--warmup", "1", "--no-export", "--named", "2",
+              "--init", os.path.join(base, "card.json"))
+        sa, sb = (ckpt.load(os.path.join(d, ckpt.FILE)) for d in (base, tuned))
+        named = [k for k in sa["model"] if k.startswith("named_head.")]
+        self.assertTrue(named)
+        for k in sa["model"]:
+            if k not in named:
+                self.assertTrue(torch.equal(sa["model"][k], sb["model"][k]), k)
+        self.assertFalse(all(torch.equal(sa["model"][k], sb["model"][k]) for k in named))
+        with self.assertRaisesRegex(TrainError, r"--init .*: the model differs from the checkpoint's:\n  layers"):
+            main(["--data", helpers.dataset(), "--out", helpers.tmpdir("init-onnx-bad"), *SMALL, "--named", "2",
+                  "--layers", "3", "--init", os.path.join(base, "card.json")])
+
+
 class CommandLine(unittest.TestCase):
     def test_errors_name_the_option(self):
         out = helpers.tmpdir("bad-args")
