@@ -41,7 +41,11 @@ def finish(args, argv, ds: Dataset, model: OmniModel, phases, total: int, wall: 
         say("warning: python3-matplotlib is not installed; no loss.png")
     rows = read_metrics(metrics_path)
     final = {"train": last(rows, "train"), "val": last(rows, "val")}
-    runner = "/usr/bin/python3" if world == 1 else f"/usr/bin/python3 -m torch.distributed.run --nproc_per_node {world}"
+    # --redirects/--tee/--log_dir: Debian's torch 1.13 torchrun fails on Python 3.11 without them
+    # (models/README.md), and a reproduce line must run as printed.
+    runner = "/usr/bin/python3" if world == 1 else (
+        f"/usr/bin/python3 -m torch.distributed.run --nproc_per_node {world} --redirects 2 --tee 2 "
+        f"--log_dir {shlex.quote(os.path.join(out, 'torchrun-logs'))}")
     command = shlex.join(runner.split() + ["models/train.py"] + _reproducible(argv))
     train_eps, val_eps = ds.split("train"), ds.split("val")
     if args.only_success:
