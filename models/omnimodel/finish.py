@@ -46,7 +46,7 @@ def finish(args, argv, ds: Dataset, model: OmniModel, phases, total: int, wall: 
     runner = "/usr/bin/python3" if world == 1 else (
         f"/usr/bin/python3 -m torch.distributed.run --nproc_per_node {world} --redirects 2 --tee 2 "
         f"--log_dir {shlex.quote(os.path.join(out, 'torchrun-logs'))}")
-    command = shlex.join(runner.split() + ["models/train.py"] + _reproducible(argv))
+    command = shlex.join(shlex.split(runner) + ["models/train.py"] + _reproducible(argv))
     train_eps, val_eps = ds.split("train"), ds.split("val")
     if args.only_success:
         train_eps = [e for e in train_eps if e.outcome == "success"]
