@@ -43,10 +43,10 @@ def finish(args, argv, ds: Dataset, model: OmniModel, phases, total: int, wall: 
     final = {"train": last(rows, "train"), "val": last(rows, "val")}
     # --redirects/--tee/--log_dir: Debian's torch 1.13 torchrun fails on Python 3.11 without them
     # (models/README.md), and a reproduce line must run as printed.
-    runner = "/usr/bin/python3" if world == 1 else (
-        f"/usr/bin/python3 -m torch.distributed.run --nproc_per_node {world} --redirects 2 --tee 2 "
-        f"--log_dir {shlex.quote(os.path.join(out, 'torchrun-logs'))}")
-    command = shlex.join(shlex.split(runner) + ["models/train.py"] + _reproducible(argv))
+    runner = ["/usr/bin/python3"] if world == 1 else [
+        "/usr/bin/python3", "-m", "torch.distributed.run", "--nproc_per_node", str(world),
+        "--redirects", "2", "--tee", "2", "--log_dir", os.path.join(out, "torchrun-logs")]
+    command = shlex.join(runner + ["models/train.py"] + _reproducible(argv))
     train_eps, val_eps = ds.split("train"), ds.split("val")
     if args.only_success:
         train_eps = [e for e in train_eps if e.outcome == "success"]
