@@ -103,7 +103,7 @@ class Attention(nn.Module):
         self.proj = nn.Linear(d, d)
         self.drop = nn.Dropout(cfg.dropout)
 
-    def forward(self, x, cos, sin, past_k, past_v):
+    def forward(self, x, cos, sin, past_k, past_v, bias=None):
         b = x.shape[0]
         q, k, v = self.qkv(x).chunk(3, dim=-1)  # 3 x [B, T, d]
         q, k, v = (t.reshape(b, -1, self.heads, self.head_dim).transpose(1, 2) for t in (q, k, v))  # [B, H, T, D]
@@ -111,16 +111,24 @@ class Attention(nn.Module):
         if past_k is not None:
             k = torch.cat([past_k, k], dim=2)  # [B, H, S+T, D]
             v = torch.cat([past_v, v], dim=2)
-        t_new, t_all = q.shape[2], k.shape[2]
-        # Query i is token S+i of the sequence; it sees keys 0..S+i (cache order is time order).
-        q_idx = torch.arange(t_new, device=x.device) + (t_all - t_new)  # [T]
-        k_idx = torch.arange(t_all, device=x.device)  # [S+T]
-        allowed = k_idx[None, :] <= q_idx[:, None]  # [T, S+T]
+        if bias is None:
+            bias = causal_bias(q.shape[2], k.shape[2] - q.shape[2], x)
         att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(self.head_dim))  # [B, H, T, S+T]
-        att = torch.where(allowed, att, torch.full_like(att, MASKED))
+        att = att + bias
         att = self.drop(F.softmax(att, dim=-1))
         y = (att @ v).transpose(1, 2).reshape(b, -1, self.heads * self.head_dim)  # [B, T, d]
         return self.proj(y), k, v
+
+
+def causal_bias(t_new: int, past: int, like: torch.Tensor) -> torch.Tensor:
+    """[T, S+T] added to the attention scores: 0 where query i (token S+i) may see key j (j <= S+i;
+    cache order is time order), MASKED where not. Made once per forward and shared by the layers:
+    in the exported graph that is one mask for all layers instead of one each, which a GPU provider
+    would otherwise build on the host and upload per layer (docs/PERFORMANCE.md)."""
+    q_idx = torch.arange(t_new, device=like.device) + past  # [T]
+    k_idx = torch.arange(past + t_new, device=like.device)  # [S+T]
+    # float32 whatever `like` is: MASKED overflows half precision, and 0 * -inf would be NaN.
+    return (k_idx[None, :] > q_idx[:, None]).to(torch.float32) * MASKED
 
 
 class Block(nn.Module):
@@ -135,8 +143,8 @@ class Block(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(d, cfg.mlp_ratio * d), nn.GELU(), nn.Linear(cfg.mlp_ratio * d, d),
                                  nn.Dropout(cfg.dropout))
 
-    def forward(self, x, cos, sin, past_k=None, past_v=None):
-        a, k, v = self.attn(self.ln1(x), cos, sin, past_k, past_v)
+    def forward(self, x, cos, sin, past_k=None, past_v=None, bias=None):
+        a, k, v = self.attn(self.ln1(x), cos, sin, past_k, past_v, bias)
         x = x + a
         x = x + self.mlp(self.ln2(x))
         return x, k, v
@@ -254,10 +262,12 @@ class OmniModel(nn.Module):
         named-object head's (training only)."""
         x = self.input(inputs, present, active)  # [B, T, d]
         cos, sin = self.rotary(position)
+        s = past[0][0].shape[2] if past is not None and past[0][0] is not None else 0
+        bias = causal_bias(x.shape[1], s, x)
         presents = []
         for i, blk in enumerate(self.blocks):
             pk, pv = past[i] if past is not None else (None, None)
-            x, k, v = blk(x, cos, sin, pk, pv)
+            x, k, v = blk(x, cos, sin, pk, pv, bias)
             presents.append((k, v))
         free = self.block(x, FREE)
         out = {c.name: self.heads[c.name](self.block(x, c.name), free)
