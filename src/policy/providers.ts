@@ -41,7 +41,11 @@ export type Log = (line: string) => void;
 
 /** Session options per provider. Graph optimisation on; nodes a GPU provider cannot run are placed
  * on the CPU by onnxruntime itself. */
-function sessionOptions(provider: ProviderName, gpuOutputs: readonly string[]): ort.InferenceSession.SessionOptions {
+function sessionOptions(
+  provider: ProviderName,
+  gpuOutputs: readonly string[],
+  extra: ort.InferenceSession.SessionOptions = {},
+): ort.InferenceSession.SessionOptions {
   // onnxruntime-node binds device outputs as WebGPU buffers only; CUDA/TensorRT outputs come to the host.
   const onGpu = provider === "webgpu" ? "gpu-buffer" : undefined;
   return {
@@ -54,6 +58,7 @@ function sessionOptions(provider: ProviderName, gpuOutputs: readonly string[]): 
     ...(onGpu && gpuOutputs.length
       ? { preferredOutputLocation: Object.fromEntries(gpuOutputs.map((n) => [n, onGpu] as const)) }
       : {}),
+    ...extra,
   };
 }
 
@@ -61,14 +66,20 @@ function sessionOptions(provider: ProviderName, gpuOutputs: readonly string[]): 
 export async function openSession(
   modelPath: string,
   provider: ProviderName,
-  options: { fallbacks?: ProviderName[]; log?: Log; gpuOutputs?: readonly string[] } = {},
+  options: {
+    fallbacks?: ProviderName[];
+    log?: Log;
+    gpuOutputs?: readonly string[];
+    /** More session options (e.g. profiling for a benchmark); they override ours. */
+    extra?: ort.InferenceSession.SessionOptions;
+  } = {},
 ): Promise<OpenedSession> {
   const log = options.log ?? (() => {});
   const chain = [provider, ...(options.fallbacks ?? (provider === "cpu" ? [] : ["cpu" as const]))];
   const failures: string[] = [];
   for (const p of chain) {
     try {
-      const session = await ort.InferenceSession.create(modelPath, sessionOptions(p, options.gpuOutputs ?? []));
+      const session = await ort.InferenceSession.create(modelPath, sessionOptions(p, options.gpuOutputs ?? [], options.extra));
       if (failures.length) log(`execution provider: using ${p} after ${failures.join("; ")}`);
       return { session, provider: p };
     } catch (err) {
