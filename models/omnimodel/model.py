@@ -11,6 +11,7 @@ CPU and WebGPU providers.
 from __future__ import annotations
 
 import math
+import warnings
 
 import torch
 import torch.nn.functional as F
@@ -39,8 +40,9 @@ class Rotary(nn.Module):
         return ang.cos(), ang.sin()
 
 
-def rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    half = x.shape[-1] // 2
+def rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, half: int) -> torch.Tensor:
+    # `half` is the config's head_dim // 2, an int: read off x.shape it would be exported as shape
+    # arithmetic (Shape, Gather, Div) run on every step.
     x1, x2 = x[..., :half], x[..., half:]
     return x * cos + torch.cat([-x2, x1], dim=-1) * sin  # [B, H, T, D]
 
@@ -104,10 +106,13 @@ class Attention(nn.Module):
         self.drop = nn.Dropout(cfg.dropout)
 
     def forward(self, x, cos, sin, past_k, past_v, bias=None):
-        b = x.shape[0]
-        q, k, v = self.qkv(x).chunk(3, dim=-1)  # 3 x [B, T, d]
-        q, k, v = (t.reshape(b, -1, self.heads, self.head_dim).transpose(1, 2) for t in (q, k, v))  # [B, H, T, D]
-        q, k = rotate(q, cos, sin), rotate(k, cos, sin)
+        d = self.heads * self.head_dim
+        qkv = self.qkv(x)
+        # Constant bounds: chunk(3) would be exported with its size computed from the shape.
+        q, k, v = qkv[..., :d], qkv[..., d:2 * d], qkv[..., 2 * d:]  # 3 x [B, T, d]
+        q, k, v = (split_heads(t, self.heads, self.head_dim).transpose(1, 2) for t in (q, k, v))  # [B, H, T, D]
+        half = self.head_dim // 2
+        q, k = rotate(q, cos, sin, half), rotate(k, cos, sin, half)
         if past_k is not None:
             k = torch.cat([past_k, k], dim=2)  # [B, H, S+T, D]
             v = torch.cat([past_v, v], dim=2)
@@ -116,8 +121,39 @@ class Attention(nn.Module):
         att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(self.head_dim))  # [B, H, T, S+T]
         att = att + bias
         att = self.drop(F.softmax(att, dim=-1))
-        y = (att @ v).transpose(1, 2).reshape(b, -1, self.heads * self.head_dim)  # [B, T, d]
+        y = merge_heads((att @ v).transpose(1, 2))  # [B, T, d]
         return self.proj(y), k, v
+
+
+class _ConstReshape(torch.autograd.Function):
+    """A reshape exported with a constant target shape. ONNX's Reshape copies a 0 from the input's
+    dimension, so [0, 0, H, -1] needs no shape arithmetic for the dynamic batch and token axes; traced
+    from `x.reshape(b, t, H, D)` it would be Shape, Gather, Unsqueeze and Concat on every call, which
+    a GPU provider runs on the host (docs/PERFORMANCE.md)."""
+
+    @staticmethod
+    def forward(ctx, x, shape):  # noqa: D102 — only reached while exporting
+        return x.reshape([x.shape[i] if d == 0 else d for i, d in enumerate(shape)])
+
+    @staticmethod
+    def symbolic(g, x, shape):  # noqa: D102
+        with warnings.catch_warnings():  # torch 1.13 calls g.op deprecated; it is the documented way
+            warnings.simplefilter("ignore", FutureWarning)
+            return g.op("Reshape", x, g.op("Constant", value_t=torch.tensor(list(shape), dtype=torch.int64)))
+
+
+def split_heads(t: torch.Tensor, heads: int, head_dim: int) -> torch.Tensor:
+    """[B, T, H*D] -> [B, T, H, D]."""
+    if torch.onnx.is_in_onnx_export():
+        return _ConstReshape.apply(t, (0, 0, heads, -1))  # -1: head_dim (torch 1.13 wants a -1 beside a 0)
+    return t.unflatten(-1, (heads, head_dim))
+
+
+def merge_heads(t: torch.Tensor) -> torch.Tensor:
+    """[B, T, H, D] -> [B, T, H*D]."""
+    if torch.onnx.is_in_onnx_export():
+        return _ConstReshape.apply(t, (0, 0, -1))
+    return t.flatten(-2)
 
 
 def causal_bias(t_new: int, past: int, like: torch.Tensor) -> torch.Tensor:
