@@ -17,6 +17,7 @@ const { values } = parseArgs({
     python: { type: "string" },
     profile: { type: "string" },
     variants: { type: "boolean", default: false },
+    readback: { type: "boolean", default: false },
     auto: { type: "string", multiple: true },
   },
 });
@@ -33,6 +34,7 @@ const { rows, torch } = await runGpuBench({
   ...(values.python ? { python: values.python } : {}),
   ...(values.profile ? { profileDir: values.profile } : {}),
   variants: values.variants!,
+  readback: values.readback!,
   providers,
   log,
 });

@@ -95,6 +95,9 @@ export interface OnnxRunOptions {
   profileDir?: string;
   /** Session config entries for this row (e.g. the WebGPU provider's own settings), and its label. */
   config?: { label: string; entries: Record<string, string> };
+  /** Bring only these column outputs to the host (the rest stay on the GPU and are dropped): what
+   * reading every output back each step costs. Default: all of them, as the loop does. */
+  hostOutputs?: string[];
 }
 
 /** Prefill and step rows for one model on one provider; throws when the provider cannot start. */
@@ -104,19 +107,20 @@ export async function onnxRows(o: OnnxRunOptions): Promise<GpuRow[]> {
   const T = Object.fromEntries(Object.entries(io.tensors).map(([k, e]) => [k, readTensor(folder, e)]));
   const colIns = io.inputs.slice(0, io.columns + 2);
   const pastIns = io.inputs.slice(io.columns + 2);
-  const colOuts = io.outputs.slice(0, io.columns);
+  const colOuts = io.outputs.slice(0, io.columns).filter((n) => !o.hostOutputs || o.hostOutputs.includes(n));
+  const leftOnGpu = io.outputs.slice(0, io.columns).filter((n) => !colOuts.includes(n));
   const presentOuts = io.outputs.slice(io.columns);
   const t0 = performance.now();
   const { session, provider } = await openSession(o.onnx, o.provider, {
     fallbacks: [],
     log: o.log,
-    gpuOutputs: presentOuts,
+    gpuOutputs: [...presentOuts, ...leftOnGpu],
     ...(o.config ? { extra: { extra: o.config.entries } } : {}),
   });
   o.log(`${o.model} on ${provider}: session open in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const empty = () => Object.fromEntries(pastIns.map((n) => [n, new ort.Tensor("float32", new Float32Array(0), [1, io.kv[0], 0, io.kv[1]])]));
   const dispose = (outs: ort.InferenceSession.OnnxValueMapType | Record<string, ort.Tensor>) => {
-    for (const n of presentOuts) {
+    for (const n of [...presentOuts, ...leftOnGpu]) {
       const t = outs[n] as ort.Tensor | undefined;
       if (t && t.location !== "cpu") t.dispose();
     }
@@ -171,14 +175,16 @@ export async function onnxRows(o: OnnxRunOptions): Promise<GpuRow[]> {
         for (const n of colOuts) stepErr = Math.max(stepErr, relErr(host[n]!, row(T[`ref.${n}`]!, i).data as Float32Array));
       }
       dispose(past as Record<string, ort.Tensor>);
+      for (const n of leftOnGpu) (outs[n] as ort.Tensor).dispose();
       past = Object.fromEntries(pastIns.map((n, j) => [n, outs[presentOuts[j]!] as ort.Tensor]));
     }
     dispose(Object.fromEntries(pastIns.map((n, j) => [presentOuts[j]!, past[n]!])));
     stepMs = ms;
   }
   await session.release();
-  if (o.profileDir) await profile(o, io, T, provider);
-  const name = `onnxruntime-node ${provider}${o.config ? ` (${o.config.label})` : ""}`;
+  if (o.profileDir && !o.hostOutputs) await profile(o, io, T, provider);
+  const label = [o.config?.label, o.hostOutputs ? `only ${colOuts.join(", ")} to the host` : undefined].filter(Boolean).join("; ");
+  const name = `onnxruntime-node ${provider}${label ? ` (${label})` : ""}`;
   return [
     { model: o.model, what: "prefill", runtime: name, p50_ms: quantile(preMs, 0.5), p99_ms: quantile(preMs, 0.99), n: preMs.length, rel_err: preErr },
     { model: o.model, what: "step", runtime: name, p50_ms: quantile(stepMs, 0.5), p99_ms: quantile(stepMs, 0.99), n: stepMs.length, rel_err: stepErr },

@@ -40,6 +40,8 @@ export interface GpuBenchOptions {
   profileDir?: string;
   /** Also measure WEBGPU_VARIANTS. */
   variants?: boolean;
+  /** Also measure webgpu reading back only the action output, twice, beside all outputs again. */
+  readback?: boolean;
   log: (line: string) => void;
 }
 
@@ -87,6 +89,17 @@ export async function runGpuBench(o: GpuBenchOptions): Promise<{ rows: GpuRow[];
           const why = (err instanceof Error ? err.message : String(err)).split("\n")[0]!;
           o.log(`${model} on webgpu (${config.label}): not measured: ${why}`);
           rows.push({ model, what: "step", runtime: `onnxruntime-node webgpu (${config.label})`, p50_ms: NaN, p99_ms: NaN, n: 0, note: `not measured: ${why}` });
+        }
+      }
+    }
+  }
+  if (o.readback && (o.providers ?? ["webgpu"]).includes("webgpu")) {
+    for (const hostOutputs of [["action_out"], undefined, ["action_out"]]) {
+      for (const [model, m] of Object.entries(torch.models)) {
+        try {
+          rows.push(...(await onnxRows({ prepared, model, onnx: m.onnx, provider: "webgpu", prefillRepeats: 50, log: o.log, ...(hostOutputs ? { hostOutputs } : { config: { label: "again", entries: {} } }) })));
+        } catch (err) {
+          o.log(`${model} on webgpu (readback): not measured: ${(err instanceof Error ? err.message : String(err)).split("\n")[0]}`);
         }
       }
     }
