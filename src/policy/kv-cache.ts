@@ -26,6 +26,8 @@ export class KvCache {
   private slides = 0;
   /** Device tensors a snapshot still refers to: not to be released when replaced. */
   private readonly pinned = new Set<ort.Tensor>();
+  /** Device tensors of the held prefix (hold/resume): kept until another prefix is held. */
+  private held = new Set<ort.Tensor>();
 
   constructor(options: KvCacheOptions) {
     this.spec = options.spec;
@@ -97,9 +99,27 @@ export class KvCache {
     this.len = mark.len;
   }
 
+  /** Keep the cache as it is now (a command prefix just prefilled) to `resume` from in a later
+   * episode, however the cache changes in between. Replaces the previous hold. */
+  hold(): { past: Map<string, ort.Tensor>; len: number } {
+    const previous = this.held;
+    this.held = new Set(this.past.values());
+    for (const t of previous) if (!this.held.has(t)) this.release(t);
+    return { past: new Map(this.past), len: this.len };
+  }
+
+  /** Back to a held prefix: the cache as `hold` returned it, its prefix not yet pinned. */
+  resume(mark: { past: Map<string, ort.Tensor>; len: number }): void {
+    const kept = new Set(mark.past.values());
+    for (const t of this.past.values()) if (!kept.has(t)) this.release(t);
+    this.past = new Map(mark.past);
+    this.len = mark.len;
+    this.prefix = 0;
+  }
+
   /** Device memory is not garbage-collected promptly: free a replaced GPU tensor at once. */
   private release(t: ort.Tensor): void {
-    if (t.location !== "cpu" && !this.pinned.has(t)) t.dispose();
+    if (t.location !== "cpu" && !this.pinned.has(t) && !this.held.has(t)) t.dispose();
   }
 
   /** Take the run's `present.*` outputs as the new past; `added` tokens were fed in that run. */

@@ -99,3 +99,32 @@ test("a provider that cannot start falls back to the CPU with a log line; auto s
   assert.match(why, new RegExp(`→ ${auto.provider}$`));
   await auto.close();
 });
+
+test("a repeated command reuses its prefill: the same prediction and the same steps after it", async () => {
+  const cached = await load();
+  const fresh = await load({ prefixCache: false });
+  const later = { sec: 12, nanosec: 5 }; // a later episode: other stamps, same packed inputs
+  const episode = async (p: OnnxPolicy, text: string, at = stamp) => {
+    const prefix = prefixOf(p, text).map((t) => ({ ...t, stamp: at }));
+    const out = [await p.start(prefix)];
+    for (let k = 0; k < 4; k++) out.push(await p.step(tick(p, prefix.length + k)));
+    return out;
+  };
+  const plan = [
+    ["reach the red block", stamp], // prefilled and held
+    ["reach the red block", later], // the same prefix: from the cache
+    ["push the red block into the blue zone", stamp], // another: prefilled, held instead
+    ["reach the red block", stamp], // no longer held: prefilled again
+  ] as const;
+  for (const [text, at] of plan) {
+    const a = await episode(cached, text, at);
+    const b = await episode(fresh, text, at);
+    assert.equal(a.length, b.length);
+    a.forEach((t, i) => assert.ok(tokensEqual(t, b[i]!), `${text}: token ${i} differs from a fresh prefill's`));
+    assert.deepEqual(a[0]!.stamp, b[0]!.stamp, "the prediction carries this episode's stamps");
+  }
+  assert.equal(cached.prefixHits, 1, "only the second episode repeated the prefix before it");
+  assert.equal(fresh.prefixHits, 0);
+  await cached.close();
+  await fresh.close();
+});
