@@ -52,6 +52,11 @@ export interface EpisodeResult {
   stepMs: number[];
   /** How late each tick started after its deadline (ms): the clock's wake-up jitter. */
   lateMs: number[];
+  /** Each tick's own work (ms), from its start to its command (and the model's words, if it
+   * spoke): over one period, the next deadline is missed. */
+  tickMs: number[];
+  /** Ticks in which the model spoke, so the tick also fed its words back (one step a token). */
+  spokeTicks: number[];
   holds: Partial<Record<HoldReason, number>>;
   /** Mean surprise per column over the episode (NaN where never measurable). */
   surprise: Record<string, number>;
@@ -127,13 +132,14 @@ export class ClosedLoop {
     const prefix = this.tokenizer.command(command).map((id, i) => textToken(this.card, id, i, stampOf(0)));
     let prediction: Omnitoken = await this.o.policy.start(prefix);
     let step = prefix.length;
-    const result: EpisodeResult = { ticks: 0, end: "timeout", said: [], stepMs: [], lateMs: [], holds: {}, surprise: {} };
+    const result: EpisodeResult = { ticks: 0, end: "timeout", said: [], stepMs: [], lateMs: [], tickMs: [], spokeTicks: [], holds: {}, surprise: {} };
     const sums = new Float64Array(this.columns.length);
     const counts = new Float64Array(this.columns.length);
     const first = await this.o.clock.next();
     for (let tick = first; ; tick = await this.o.clock.next()) {
       const k = result.ticks;
       const stamp = stampOf(k);
+      const tickStart = performance.now();
       result.lateMs.push(Number(tick.startNs - tick.deadlineNs) / 1e6);
       // 1. compose o_k from the latest samples
       let composed;
@@ -194,7 +200,9 @@ export class ClosedLoop {
       step += 1;
       result.ticks += 1;
       // 4. the model speaks: feed its words back until EOS
-      if (stepped && this.o.listen !== false && this.speaking(prediction) && !this.chunker) {
+      const spoke = stepped && this.o.listen !== false && this.speaking(prediction) && !this.chunker;
+      if (spoke) result.spokeTicks.push(k);
+      if (spoke) {
         const spoken = await this.listen(prediction, step, stamp).catch((err: unknown) => {
           // The policy failed mid-utterance: the words are lost, the next tick holds if it is still gone.
           this.policyErrors += 1;
@@ -209,11 +217,13 @@ export class ClosedLoop {
             this.o.bus.publish(this.topics.said, stringMsg(spoken.text));
           }
           if (spoken.ended) {
+            result.tickMs.push(performance.now() - tickStart);
             result.end = "model_done";
             break;
           }
         }
       }
+      result.tickMs.push(performance.now() - tickStart);
       if (this.stopRequested) {
         result.end = "stopped";
         break;

@@ -54,6 +54,9 @@ interface RunFigures {
   model: string;
   /** Episodes that started from the policy's prefix cache (the same command again). */
   prefixHits: number;
+  tickMs: number[];
+  /** Ticks whose work took over half a period: how long, and whether the model spoke in them. */
+  slow: { ms: number; spoke: boolean; episodeEnd: boolean }[];
 }
 
 let priority = "";
@@ -89,12 +92,18 @@ async function runAt50Hz(seconds: number): Promise<RunFigures> {
     const total = seconds * RATE_HZ;
     const lateMs: number[] = [];
     const stepMs: number[] = [];
+    const tickMs: number[] = [];
+    const slow: RunFigures["slow"] = [];
     let ticks = 0;
     let episodes = 0;
     while (ticks + clock.stats().missed < total) {
       const result = await loop.runEpisode("push the red block into the blue zone", { maxTicks: total - ticks - clock.stats().missed });
       lateMs.push(...result.lateMs);
       stepMs.push(...result.stepMs);
+      tickMs.push(...result.tickMs);
+      result.tickMs.forEach((ms, k) => {
+        if (ms > 500 / RATE_HZ) slow.push({ ms, spoke: result.spokeTicks.includes(k), episodeEnd: k === result.tickMs.length - 1 && result.end === "model_done" });
+      });
       ticks += result.ticks;
       episodes += 1;
     }
@@ -111,12 +120,22 @@ async function runAt50Hz(seconds: number): Promise<RunFigures> {
       stepMs,
       model: shipped ? "shipped model" : "tiny test model (models/reference missing)",
       prefixHits: policy.prefixHits,
+      tickMs,
+      slow,
     };
   } finally {
     await bus.close();
     await policy.close();
     await sim.stop();
   }
+}
+
+/** The ticks over half a period: what the misses come from. */
+function slowNote(f: RunFigures): string {
+  if (f.slow.length === 0) return `no tick's work took over half a period (max ${Math.max(...f.tickMs).toFixed(1)} ms)`;
+  const spoke = f.slow.filter((t) => t.spoke).length;
+  const ends = f.slow.filter((t) => t.episodeEnd).length;
+  return `${f.slow.length} ticks took over half a period (max ${Math.max(...f.slow.map((t) => t.ms)).toFixed(1)} ms): ${spoke} of them the model spoke in, ${ends} ended an episode`;
 }
 
 async function realtimeRows(quick: boolean): Promise<BenchResult[]> {
@@ -128,6 +147,7 @@ async function realtimeRows(quick: boolean): Promise<BenchResult[]> {
     info("realtime.jitter.p50", quantile(f.lateMs, 0.5), "ms"),
     atMost("realtime.deadline_misses", f.missed, "ticks", 0, `of ${f.ticks + f.missed}, over ${f.episodes} episodes (${f.prefixHits} started from the prefix cache)`),
     info("realtime.step.p50", quantile(f.stepMs, 0.5), "ms"),
+    info("realtime.tick.p99", quantile(f.tickMs, 0.99), "ms", `a tick's own work, compose to command; ${slowNote(f)}`),
   ];
 }
 
@@ -138,7 +158,7 @@ async function soakRows(quick: boolean): Promise<BenchResult[]> {
   return [
     atMost("soak.rss_growth", f.rssEndMb - f.rssWarmMb, "MB", 10, `${note}; after 5 s warm-up ${f.rssWarmMb.toFixed(0)} MB, at the end ${f.rssEndMb.toFixed(0)} MB`),
     atMost("soak.rss_max", f.rssMaxMb, "MB", 300, "the whole runtime (this process: loop, model, bus; the simulator is its own process)"),
-    atMost("soak.deadline_misses", f.missed, "ticks", 0, `of ${f.ticks + f.missed}, over ${f.episodes} episodes (${f.prefixHits} started from the prefix cache)`),
+    atMost("soak.deadline_misses", f.missed, "ticks", 0, `of ${f.ticks + f.missed}, over ${f.episodes} episodes (${f.prefixHits} started from the prefix cache); ${slowNote(f)}`),
   ];
 }
 
