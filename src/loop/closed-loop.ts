@@ -32,6 +32,11 @@ export interface LoopOptions {
   publishTokens?: boolean;
   /** Most text tokens the model may emit in one utterance before the loop stops listening. */
   maxUtterance?: number;
+  /** Fraction of the period after which the loop stops feeding the model's words back in that
+   * tick (the rest of the utterance is dropped, as at maxUtterance), so speech cannot overrun the
+   * next deadline. Measured on the loop's time source: in lockstep simulation time stands still
+   * during a tick, so it never cuts there. Default 0.75. */
+  listenBudget?: number;
   /** Asynchronous mode: act from rolled-out chunks of this many predictions while the next
    * chunk is computed (for models slower than the control rate). Absent: one step per tick. */
   chunkHorizon?: number;
@@ -57,6 +62,10 @@ export interface EpisodeResult {
   tickMs: number[];
   /** Ticks in which the model spoke, so the tick also fed its words back (one step a token). */
   spokeTicks: number[];
+  /** Utterances cut short because the tick's listen budget ran out. */
+  cutUtterances: number;
+  /** Ticks whose work took over half a period, with where the time went (ms). */
+  slowTicks: { tick: number; ms: number; composeMs: number; stepMs: number; listenMs: number }[];
   holds: Partial<Record<HoldReason, number>>;
   /** Mean surprise per column over the episode (NaN where never measurable). */
   surprise: Record<string, number>;
@@ -132,7 +141,19 @@ export class ClosedLoop {
     const prefix = this.tokenizer.command(command).map((id, i) => textToken(this.card, id, i, stampOf(0)));
     let prediction: Omnitoken = await this.o.policy.start(prefix);
     let step = prefix.length;
-    const result: EpisodeResult = { ticks: 0, end: "timeout", said: [], stepMs: [], lateMs: [], tickMs: [], spokeTicks: [], holds: {}, surprise: {} };
+    const result: EpisodeResult = { ticks: 0, end: "timeout", said: [], stepMs: [], lateMs: [], tickMs: [], spokeTicks: [], cutUtterances: 0, slowTicks: [], holds: {}, surprise: {} };
+    const halfPeriodMs = Number(this.o.clock.periodNs) / 2e6;
+    let composeMs = 0;
+    let policyMs = 0;
+    let listenStart = 0;
+    const endTick = (k: number, tickStart: number) => {
+      const now = performance.now();
+      const ms = now - tickStart;
+      result.tickMs.push(ms);
+      if (ms > halfPeriodMs) {
+        result.slowTicks.push({ tick: k, ms, composeMs, stepMs: policyMs, listenMs: listenStart ? now - listenStart : 0 });
+      }
+    };
     const sums = new Float64Array(this.columns.length);
     const counts = new Float64Array(this.columns.length);
     const first = await this.o.clock.next();
@@ -143,8 +164,10 @@ export class ClosedLoop {
       result.lateMs.push(Number(tick.startNs - tick.deadlineNs) / 1e6);
       // 1. compose o_k from the latest samples
       let composed;
+      composeMs = policyMs = listenStart = 0;
       try {
         composed = this.composer.compose(step, this.o.time.now(), stamp, prediction);
+        composeMs = performance.now() - tickStart;
       } catch (err) {
         // A message the encoders refuse (wrong joint names, bad encoding): counted, kept for the
         // diagnostics, and this tick holds — never a crash, never a command from garbage.
@@ -185,7 +208,8 @@ export class ClosedLoop {
           this.lastPolicyError = err instanceof Error ? err.message : String(err);
           reasons.push("policy_unavailable");
         }
-        result.stepMs.push(performance.now() - t0);
+        policyMs = performance.now() - t0;
+        result.stepMs.push(policyMs);
         if (stepped && this.o.publishTokens) this.o.bus.publish(this.topics.prediction, prediction);
       }
       // 3. safety filter, then the command in the card's mode
@@ -203,13 +227,16 @@ export class ClosedLoop {
       const spoke = stepped && this.o.listen !== false && this.speaking(prediction) && !this.chunker;
       if (spoke) result.spokeTicks.push(k);
       if (spoke) {
-        const spoken = await this.listen(prediction, step, stamp).catch((err: unknown) => {
+        listenStart = performance.now();
+        const budget = BigInt(Math.round(Number(this.o.clock.periodNs) * (this.o.listenBudget ?? 0.75)));
+        const spoken = await this.listen(prediction, step, stamp, tick.startNs + budget).catch((err: unknown) => {
           // The policy failed mid-utterance: the words are lost, the next tick holds if it is still gone.
           this.policyErrors += 1;
           this.lastPolicyError = err instanceof Error ? err.message : String(err);
           return null;
         });
         if (spoken) {
+          if (spoken.cut) result.cutUtterances += 1;
           step = spoken.step;
           prediction = spoken.last;
           if (spoken.text) {
@@ -217,13 +244,13 @@ export class ClosedLoop {
             this.o.bus.publish(this.topics.said, stringMsg(spoken.text));
           }
           if (spoken.ended) {
-            result.tickMs.push(performance.now() - tickStart);
+            endTick(k, tickStart);
             result.end = "model_done";
             break;
           }
         }
       }
-      result.tickMs.push(performance.now() - tickStart);
+      endTick(k, tickStart);
       if (this.stopRequested) {
         result.end = "stopped";
         break;
@@ -244,21 +271,31 @@ export class ClosedLoop {
     return text !== undefined && text.origin !== "absent" && text.data[0] !== this.card.tokenizer.special.PAD;
   }
 
-  /** Feed the model's own text tokens back (text-only omnitokens) until EOS or the length cap. */
-  private async listen(p: Omnitoken, step: number, stamp: Stamp): Promise<{ text: string; ended: boolean; step: number; last: Omnitoken }> {
+  /** Feed the model's own text tokens back (text-only omnitokens) until EOS, the length cap, or
+   * the tick's listen deadline (checked before each word, allowing for one more step). */
+  private async listen(
+    p: Omnitoken,
+    step: number,
+    stamp: Stamp,
+    deadlineNs: bigint,
+  ): Promise<{ text: string; ended: boolean; step: number; last: Omnitoken; cut: boolean }> {
     const { EOS, PAD } = this.card.tokenizer.special;
     const ids: number[] = [];
     let last = p;
     const max = this.o.maxUtterance ?? 32;
+    let lastStepNs = 0n; // a word's step takes about what the one before it took
     for (let n = 0; n < max; n++) {
       const id = last.columns.text!.data[0]!;
-      if (id === EOS) return { text: this.tokenizer.decode(ids), ended: true, step, last };
+      if (id === EOS) return { text: this.tokenizer.decode(ids), ended: true, step, last, cut: false };
       if (id === PAD) break; // back to acting
+      const now = this.o.time.now();
+      if (now + lastStepNs >= deadlineNs) return { text: this.tokenizer.decode(ids), ended: false, step, last, cut: true };
       ids.push(id);
       last = await this.o.policy.step(textToken(this.card, id, step, stamp));
+      lastStepNs = this.o.time.now() - now;
       step += 1;
     }
-    return { text: this.tokenizer.decode(ids), ended: false, step, last };
+    return { text: this.tokenizer.decode(ids), ended: false, step, last, cut: false };
   }
 
   private publishCommand(positions: Float64Array, stamp: Stamp): void {

@@ -3,6 +3,7 @@
 // (the shipped one where it exists). `realtime` is the 60 s run — tick jitter p99 and deadline
 // misses; `soak` is the 10-minute run — resident memory growth after warm-up and in all.
 import { spawn } from "node:child_process";
+import { PerformanceObserver } from "node:perf_hooks";
 import { existsSync } from "node:fs";
 import { atMost, info, type Bench, type BenchResult } from "../../src/cli/bench-types.ts";
 import { quantile } from "../../src/cli/stats.ts";
@@ -56,7 +57,11 @@ interface RunFigures {
   prefixHits: number;
   tickMs: number[];
   /** Ticks whose work took over half a period: how long, and whether the model spoke in them. */
-  slow: { ms: number; spoke: boolean; episodeEnd: boolean }[];
+  slow: { ms: number; spoke: boolean; episodeEnd: boolean; composeMs: number; stepMs: number; listenMs: number }[];
+  /** Garbage-collection pauses over 5 ms (ms), from node's performance observer. */
+  gcPauses: number[];
+  /** Utterances the loop cut at its listen budget. */
+  cut: number;
 }
 
 let priority = "";
@@ -74,6 +79,11 @@ async function runAt50Hz(seconds: number): Promise<RunFigures> {
   );
   const bus = await ZmqBus.open(url);
   try {
+    const gcPauses: number[] = [];
+    const gc = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (e.duration > 5) gcPauses.push(e.duration);
+    });
+    gc.observe({ entryTypes: ["gc"] });
     const clock = new FixedRateClock({ rateHz: RATE_HZ, time: monotonicTime });
     const loop = new ClosedLoop({ policy, bus, clock, time: monotonicTime });
     for (const t of [T.image, T.detections, T.joints]) await bus.ready(t);
@@ -94,6 +104,7 @@ async function runAt50Hz(seconds: number): Promise<RunFigures> {
     const stepMs: number[] = [];
     const tickMs: number[] = [];
     const slow: RunFigures["slow"] = [];
+    let cut = 0;
     let ticks = 0;
     let episodes = 0;
     while (ticks + clock.stats().missed < total) {
@@ -101,13 +112,15 @@ async function runAt50Hz(seconds: number): Promise<RunFigures> {
       lateMs.push(...result.lateMs);
       stepMs.push(...result.stepMs);
       tickMs.push(...result.tickMs);
-      result.tickMs.forEach((ms, k) => {
-        if (ms > 500 / RATE_HZ) slow.push({ ms, spoke: result.spokeTicks.includes(k), episodeEnd: k === result.tickMs.length - 1 && result.end === "model_done" });
-      });
+      cut += result.cutUtterances;
+      for (const t of result.slowTicks) {
+        slow.push({ ...t, spoke: result.spokeTicks.includes(t.tick), episodeEnd: t.tick === result.tickMs.length - 1 && result.end === "model_done" });
+      }
       ticks += result.ticks;
       episodes += 1;
     }
     clearInterval(sampler);
+    gc.disconnect();
     await loop.close();
     return {
       lateMs,
@@ -122,6 +135,8 @@ async function runAt50Hz(seconds: number): Promise<RunFigures> {
       prefixHits: policy.prefixHits,
       tickMs,
       slow,
+      gcPauses,
+      cut,
     };
   } finally {
     await bus.close();
@@ -132,10 +147,15 @@ async function runAt50Hz(seconds: number): Promise<RunFigures> {
 
 /** The ticks over half a period: what the misses come from. */
 function slowNote(f: RunFigures): string {
-  if (f.slow.length === 0) return `no tick's work took over half a period (max ${Math.max(...f.tickMs).toFixed(1)} ms)`;
+  if (f.slow.length === 0) return `no tick's work took over half a period (max ${Math.max(...f.tickMs).toFixed(1)} ms; ${f.cut} utterances cut at the listen budget)`;
   const spoke = f.slow.filter((t) => t.spoke).length;
   const ends = f.slow.filter((t) => t.episodeEnd).length;
-  return `${f.slow.length} ticks took over half a period (max ${Math.max(...f.slow.map((t) => t.ms)).toFixed(1)} ms): ${spoke} of them the model spoke in, ${ends} ended an episode`;
+  const worst = [...f.slow].sort((a, b) => b.ms - a.ms).slice(0, 5);
+  const list = worst
+    .map((t) => `${t.ms.toFixed(1)} ms (compose ${t.composeMs.toFixed(1)}, step ${t.stepMs.toFixed(1)}${t.listenMs ? `, words ${t.listenMs.toFixed(1)}` : ""})${t.episodeEnd ? " ended the episode" : ""}`)
+    .join("; ");
+  const gc = f.gcPauses.length ? `; GC pauses over 5 ms: ${f.gcPauses.map((d) => d.toFixed(1)).join(", ")} ms` : "; no GC pause over 5 ms";
+  return `${f.slow.length} ticks took over half a period: ${spoke} of them the model spoke in (${f.cut} utterances cut at the listen budget), ${ends} ended an episode; slowest ${list}${gc}`;
 }
 
 async function realtimeRows(quick: boolean): Promise<BenchResult[]> {

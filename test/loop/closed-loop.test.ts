@@ -145,3 +145,24 @@ test("async mode acts from rolled-out chunks while the next one is computed", as
   assert.equal((result.holds.policy_unavailable ?? 0) + st.served, 16);
   assert.equal(commands.length, 16); // held ticks repeat the last command (the measured pose at first)
 });
+
+test("speech that would overrun the tick is cut at the listen budget, and the loop goes on acting", async () => {
+  const MS = 1_000_000n;
+  // Words start after step 4; step 5 (the first fed-back word) takes 40 ms of a 100 ms period.
+  // Another 40 ms word would end past the 75 ms budget, so the rest of the utterance is dropped.
+  const { result, clock } = await run({ sayFrom: { step: 4, text: "abcdefghij" }, slowAt: { 5: 40n * MS, 6: 40n * MS } });
+  // "b" was predicted as the budget ran out and is dropped; the next tick acts, and this scripted
+  // model goes on with "c…j" + EOS then (a real one decides anew from the observation).
+  assert.deepEqual(result.said, ["a", "cdefghij"]);
+  assert.equal(result.cutUtterances, 1);
+  assert.deepEqual(result.spokeTicks, [4, 5]);
+  assert.equal(result.end, "model_done");
+  assert.equal(clock.missed, 0, "80 ms of a 100 ms period: the next deadline is kept");
+});
+
+test("without time passing (lockstep), the same speech is never cut", async () => {
+  const { result } = await run({ sayFrom: { step: 4, text: "abcdefghij" } });
+  assert.equal(result.cutUtterances, 0);
+  assert.equal(result.end, "model_done");
+  assert.deepEqual(result.said, ["abcdefghij"]);
+});
