@@ -3,7 +3,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "models/**", "docs/**", "dist/**", "**/*.py"] },
+  { ignores: ["node_modules/**", "models/**", "docs/**", "dist/**", "**/*.py", ".gpu/**", ".gl/**"] },
   ...tseslint.configs.recommended,
   {
     rules: {
