@@ -17,6 +17,8 @@ export declare const ADAPTIVE: Readonly<{
   sliceBytes: number;
   /** A sample compressed to more than this ratio skips the full compression. */
   sampleSkipAbove: number;
+  /** Compression "auto": a sample compressed by zstd to more than this ratio makes the chunk lz4. */
+  lz4Above: number;
 }>;
 
 /** Slices spread over `data` ([2i+1]/2n of the way through, for i < n), copied into `into`. */
@@ -29,6 +31,29 @@ export declare function packAdaptive(
   sample: ((sample: Uint8Array) => { length: number }) | undefined,
   scratch: () => Uint8Array,
 ): PackedChunk;
+
+/** Compression "auto": zstd, or lz4 for a chunk whose sample zstd cannot halve; raw (with
+ * `adaptive`) for one that does not compress. Without `lz4`, zstd does every chunk. */
+export declare function packAuto(
+  data: Uint8Array,
+  zstd: (data: Uint8Array) => PackedChunk,
+  lz4: ((data: Uint8Array) => PackedChunk) | undefined,
+  sample: (sample: Uint8Array) => { length: number },
+  scratch: () => Uint8Array,
+  adaptive: boolean,
+): PackedChunk;
+
+/** The most bytes `lz4Frame` writes for `n` bytes of input. */
+export declare function lz4FrameBound(n: number): number;
+
+/** `data` as one LZ4 frame of independent 256 KiB blocks, each from `compressBlock` (uncompressed
+ * size u32 LE, then the raw LZ4 block: lz4-napi's compressSync), written into `out(bound)`;
+ * returns a view into that buffer. */
+export declare function lz4Frame(
+  data: Uint8Array,
+  compressBlock: (piece: Uint8Array) => Uint8Array,
+  out: (bound: number) => Uint8Array,
+): Uint8Array;
 
 /** A chunk record → its records, decompressed and CRC-checked (raw chunks: a view into `record`). */
 export declare function unpackChunk(

@@ -9,7 +9,7 @@
 const { workerData } = require("node:worker_threads");
 const fs = require("node:fs");
 const zlib = require("node:zlib");
-const { ADAPTIVE, HEADER, packAdaptive, unpackChunk } = require("./chunk-codec.cjs");
+const { ADAPTIVE, HEADER, lz4Frame, packAdaptive, packAuto, unpackChunk } = require("./chunk-codec.cjs");
 const { port, done, slot, paths, useNative } = workerData;
 // The packages' own functions: only where the emscripten builds do not load directly (below).
 let wasmZstd;
@@ -45,17 +45,30 @@ const utf8enc = new TextEncoder();
 
 // A copy whose buffer is exactly its bytes: what can be transferred, never a view into a pool, a
 // WebAssembly memory or a native (non-detachable) buffer.
+// Its memory is not zeroed first (Buffer.allocUnsafeSlow: not from Node's pool), since the copy
+// overwrites every byte: on camera logs zeroing was a tenth of replay's time, most of it faulting
+// in fresh pages twice over.
 function own(bytes) {
-  const out = new Uint8Array(bytes.byteLength);
+  const out = new Uint8Array(Buffer.allocUnsafeSlow(bytes.byteLength).buffer, 0, bytes.byteLength);
   out.set(bytes);
   return out;
 }
 
-// { compression, compressedData } at `level`. lz4 through lz4-napi where it loads; lz4js
-// otherwise, keeping its frame only if the reference decoder reads it back (lz4js writes some
-// multi-block frames that LZ4's C library rejects) and storing the chunk uncompressed if not.
-function packFull(job, level, raw) {
-  if (job.compression === "zstd") {
+// { compression, compressedData } at `level`, `compression` "zstd" or "lz4". lz4 through lz4-napi
+// where it loads: a frame of blocks (chunk-codec.cjs lz4Frame) in a buffer kept from chunk to
+// chunk — a view into it, valid until the next lz4 chunk (see `transient`); lz4js otherwise,
+// keeping its frame only if the reference decoder reads it back (lz4js writes some multi-block
+// frames that LZ4's C library rejects) and storing the chunk uncompressed if not.
+let lz4Out = new Uint8Array(0);
+const lz4Buffer = (bound) => {
+  if (lz4Out.byteLength < bound) lz4Out = new Uint8Array(bound);
+  return lz4Out;
+};
+const lz4Block = (piece) => lz4Native.compressSync(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
+/** Whether `bytes` lives in a buffer the next chunk overwrites. */
+const transient = (bytes) => bytes.buffer === lz4Out.buffer;
+function packFull(compression, level, raw) {
+  if (compression === "zstd") {
     if (nativeZstd) {
       let e = encoders.get(level);
       if (!e) encoders.set(level, (e = new nativeZstd.Encoder(level)));
@@ -63,7 +76,7 @@ function packFull(job, level, raw) {
     }
     return { compression: "zstd", compressedData: compressZstdWasm(raw, level) };
   }
-  if (lz4Native) return { compression: "lz4", compressedData: lz4Native.compressFrameSync(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)) };
+  if (lz4Native) return { compression: "lz4", compressedData: lz4Frame(raw, lz4Block, lz4Buffer) };
   const packed = Uint8Array.from(lz4js.compress(raw));
   try {
     const back = decompressLz4(packed, raw.byteLength);
@@ -75,16 +88,23 @@ function packFull(job, level, raw) {
 }
 
 // Adaptive compression (chunk-codec.cjs), with the sample at the chunk's zstd level but no slower
-// than level 1, as chunkCompressor does on the main thread.
+// than level 1, as chunkCompressor does on the main thread; "auto" picks zstd or lz4 by a zstd
+// sample (packAuto), lz4 only where lz4-napi loads.
 let sampleBuffer;
 const scratch = () => (sampleBuffer = sampleBuffer || new Uint8Array(ADAPTIVE.slices * ADAPTIVE.sliceBytes));
 function pack(job) {
-  const full = (raw) => packFull(job, job.level, raw);
+  if (job.compression === "auto") {
+    const zstd = (raw) => packFull("zstd", job.level, raw);
+    const lz4 = lz4Native ? (raw) => packFull("lz4", job.level, raw) : undefined;
+    const sample = (s) => packFull("zstd", Math.min(job.level, 1), s).compressedData;
+    return packAuto(job.data, zstd, lz4, sample, scratch, job.adaptive);
+  }
+  const full = (raw) => packFull(job.compression, job.level, raw);
   if (!job.adaptive) return full(job.data);
   const sample =
     job.compression === "lz4" && !lz4Native
       ? (s) => lz4js.compress(s) // only its size counts: not read back
-      : (s) => packFull(job, Math.min(job.level, 1), s).compressedData;
+      : (s) => packFull(job.compression, Math.min(job.level, 1), s).compressedData;
   return packAdaptive(job.data, full, sample, scratch);
 }
 
@@ -117,6 +137,9 @@ function compressAndWrite(job) {
   try {
     crc = crc32 ? crc32(raw) : 0;
     ({ compression, compressedData: compressed } = pack(job));
+    // Its turn may come after other jobs have reused the buffer the frame is in: keep a copy.
+    const w = job.write;
+    if (transient(compressed) && Atomics.load(new Int32Array(w.order, 0, 1), 0) !== w.seq) compressed = own(compressed);
   } catch (err) {
     failure = err;
   }

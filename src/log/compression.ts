@@ -10,9 +10,17 @@
 // the chunk's size they decompress in one shot into a buffer of exactly that size, faster here
 // than the native binding (which grows its output as it goes), and a corrupt chunk can never make
 // them allocate more than its header claims. lz4 chunks are written by lz4-napi (lz4_flex, prebuilt
-// platform packages) where it loads, by lz4js (pure JS) where it does not — and since lz4js writes
-// some multi-block frames LZ4's C library rejects, its frames are checked against that decoder and
-// a chunk it would spoil is stored uncompressed instead.
+// platform packages) where it loads — standard LZ4 frames of independent 256 KiB blocks, framed here
+// from its block compressor (chunk-codec.cjs lz4Frame) into a buffer kept from chunk to chunk — and
+// by lz4js (pure JS) where it does not; since lz4js writes some multi-block frames LZ4's C library
+// rejects, its frames are checked against that decoder and a chunk it would spoil is stored
+// uncompressed instead.
+//
+// "auto" (the recorder's default) is zstd for every chunk except those whose zstd sample (the one
+// adaptive compression takes anyway) does not even halve: entropy-bound data such as camera frames
+// with sensor noise, where zstd's edge is its entropy coding, paid again on every replay. Those are
+// lz4: on noisy 640×480 frames it decompresses ~3× as fast (WebAssembly, ~2 GB/s a core against
+// ~0.7) for chunks ~1.3× as large (0.77 of raw against 0.60), and compresses about as fast.
 //
 // Adaptive: a chunk that compression would not shrink by a tenth is stored uncompressed (MCAP
 // compression "", which every MCAP reader reads, rosbag2 and Foxglove included), so that
@@ -46,12 +54,15 @@ import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import { crc32 as zlibCrc32 } from "node:zlib";
-import { ADAPTIVE, packAdaptive, type PackedChunk } from "./chunk-codec.cjs";
+import { ADAPTIVE, lz4Frame, packAdaptive, packAuto, type PackedChunk } from "./chunk-codec.cjs";
 
-export { ADAPTIVE, packAdaptive, sampleOf, type PackedChunk } from "./chunk-codec.cjs";
+export { ADAPTIVE, lz4Frame, packAdaptive, packAuto, sampleOf, type PackedChunk } from "./chunk-codec.cjs";
 
-export type Compression = "zstd" | "lz4" | "none";
-export const COMPRESSIONS: readonly Compression[] = ["zstd", "lz4", "none"];
+/** "auto": zstd, except chunks a zstd sample shows to be entropy-bound (camera frames with sensor
+ * noise), which are lz4 — see ADAPTIVE.lz4Above in chunk-codec.cjs. Every chunk is still zstd, lz4
+ * or stored, so any MCAP reader reads the file. */
+export type Compression = "zstd" | "lz4" | "auto" | "none";
+export const COMPRESSIONS: readonly Compression[] = ["zstd", "lz4", "auto", "none"];
 
 const require = createRequire(import.meta.url);
 
@@ -64,11 +75,13 @@ const NATIVE_ZSTD = "@toondepauw/node-zstd";
 const LZ4_NATIVE = "lz4-napi";
 
 interface Lz4Native {
-  compressFrameSync(data: Buffer): Uint8Array;
+  /** The block's uncompressed size (u32 LE), then the raw LZ4 block. */
+  compressSync(data: Buffer): Uint8Array;
 }
 
-/** lz4-napi (lz4_flex through napi-rs, prebuilt platform packages): writes lz4 frames ~1.3× (camera
- * noise) to ~6× (rendered frames) faster than lz4js, and frames LZ4's C library always reads. */
+/** lz4-napi (lz4_flex through napi-rs, prebuilt platform packages): its blocks, framed by lz4Frame,
+ * are written several times faster than lz4js writes frames, and LZ4's C library always reads them.
+ * Its own frame encoder (compressFrameSync) grows its output as it goes: ~1.5× slower here. */
 let lz4NativeModule: { module?: Lz4Native } | undefined;
 
 function lz4Native(): Lz4Native | undefined {
@@ -80,7 +93,11 @@ function lz4Native(): Lz4Native | undefined {
     try {
       const m = require(LZ4_NATIVE) as Lz4Native;
       const probe = new TextEncoder().encode("omniloop lz4 probe ".repeat(8));
-      m.compressFrameSync(Buffer.from(probe));
+      // Chunks are framed here from its blocks (lz4Frame), which must lead with their size.
+      const block = m.compressSync(Buffer.from(probe));
+      if (block.byteLength < 5 || new DataView(block.buffer, block.byteOffset, 4).getUint32(0, true) !== probe.byteLength) {
+        throw new Error("its blocks do not lead with their size");
+      }
       lz4NativeModule = { module: m };
     } catch {
       lz4NativeModule = {}; // lz4js, checked chunk by chunk
@@ -193,6 +210,14 @@ export function chunkCompressor(
   level = 1,
   adaptive = true,
 ): ((data: Uint8Array) => PackedChunk) | undefined {
+  if (compression === "auto") {
+    const zstd = plainCompressor("zstd", level)!;
+    const lz4 = lz4Native() ? plainCompressor("lz4", level) : undefined;
+    const sample = plainCompressor("zstd", sampleLevel(level))!;
+    let buffer: Uint8Array | undefined;
+    const scratch = () => (buffer ??= new Uint8Array(ADAPTIVE.slices * ADAPTIVE.sliceBytes));
+    return (data) => packAuto(data, zstd, lz4, (s) => sample(s).compressedData, scratch, adaptive);
+  }
   const one = plainCompressor(compression, level);
   if (!one || !adaptive) return one;
   let sampler: (s: Uint8Array) => { length: number };
@@ -206,7 +231,7 @@ export function chunkCompressor(
   return (data) => packAdaptive(data, one, sampler, scratch);
 }
 
-function plainCompressor(compression: Compression, level: number): ((data: Uint8Array) => PackedChunk) | undefined {
+function plainCompressor(compression: Exclude<Compression, "auto">, level: number): ((data: Uint8Array) => PackedChunk) | undefined {
   switch (compression) {
     case "zstd": {
       const n = native();
@@ -218,7 +243,13 @@ function plainCompressor(compression: Compression, level: number): ((data: Uint8
     }
     case "lz4": {
       const n = lz4Native();
-      if (n) return (data) => ({ compression: "lz4", compressedData: n.compressFrameSync(Buffer.from(data.buffer, data.byteOffset, data.byteLength)) });
+      if (n) {
+        // Framed from blocks in a buffer kept from chunk to chunk; the chunk gets an exact copy.
+        let out = new Uint8Array(0);
+        const buffer = (bound: number) => (out.byteLength >= bound ? out : (out = new Uint8Array(bound)));
+        const block = (p: Uint8Array) => n.compressSync(Buffer.from(p.buffer, p.byteOffset, p.byteLength));
+        return (data) => ({ compression: "lz4", compressedData: lz4Frame(data, block, buffer).slice() });
+      }
       return (data) => {
         // lz4js writes some multi-block frames that LZ4's C library (rosbag2, Foxglove, our
         // reader) rejects: keep its frame only if that decoder reads it back, else store as is.
@@ -341,7 +372,7 @@ export interface ChunkWrite {
 }
 
 export type WorkerJob =
-  | { op: "compress"; data: Uint8Array; compression: "zstd" | "lz4"; level: number; adaptive: boolean; write?: ChunkWrite }
+  | { op: "compress"; data: Uint8Array; compression: Exclude<Compression, "none">; level: number; adaptive: boolean; write?: ChunkWrite }
   | { op: "unpack"; path: string; offset: number; length: number; validate: boolean; partMin: number };
 
 interface Slot {

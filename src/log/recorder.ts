@@ -24,10 +24,11 @@ import {
 export interface RecorderOptions {
   /** FILE.mcap; with rotation, files are named FILE_0.mcap, FILE_1.mcap, … beside it. */
   out: string;
-  /** Chunk compression (default zstd, rosbag2's default). lz4 logs replay faster (lz4
-   * decompresses camera noise ~2.5× as fast as zstd) but record slower (lz4_flex compresses it at
-   * about half zstd level 1's speed, for larger files). "none" records fastest and takes the most
-   * disk. */
+  /** Chunk compression (default "auto": zstd, rosbag2's default, for every chunk except those a
+   * zstd sample shows to be entropy-bound — camera frames with sensor noise — which are lz4: on
+   * such frames lz4 decompresses ~3× as fast and compresses about as fast, for chunks ~1.3× as
+   * large; see compression.ts). "zstd" or "lz4" use one codec for every chunk; lz4 logs replay fastest.
+   * "none" records fastest and takes the most disk. Every choice is readable by any MCAP reader. */
   compression?: Compression;
   /** zstd level (default 1). Negative levels compress faster and worse: on camera noise -3
    * compresses 1.3–1.9× faster for files 1.5× as large, and writing the larger files gives most
@@ -266,8 +267,8 @@ export class Recorder {
       profile: PROFILE,
       library: LIBRARY,
       chunkSize: o.chunkBytes ?? 4 * 1024 * 1024,
-      compressChunk: chunkCompressor(o.compression ?? "zstd", o.zstdLevel ?? 1, o.adaptiveCompression ?? true),
-      offload: chunkOffload(o.compression ?? "zstd", o.zstdLevel ?? 1, o.adaptiveCompression ?? true),
+      compressChunk: chunkCompressor(o.compression ?? "auto", o.zstdLevel ?? 1, o.adaptiveCompression ?? true),
+      offload: chunkOffload(o.compression ?? "auto", o.zstdLevel ?? 1, o.adaptiveCompression ?? true),
     });
     this.#files.push(path);
     this.#channels = new Map();

@@ -3,8 +3,9 @@
 // openLog → replay --max → memory bus), run in interleaved rounds so that every variant sees the
 // same machine load, each figure the median of its rounds. Variants: which zstd compresses
 // (native binding or WebAssembly), how many chunk worker threads (0: everything inline on the main
-// thread, the way the recorder and reader worked before the pool), zstd level, lz4 (whose
-// recording, with the pure-JS compressor, runs at a third of zstd's speed: not a variant here), and
+// thread, the way the recorder and reader worked before the pool), zstd level, lz4 for every chunk
+// and "auto" (the recorder's default: lz4 for chunks a zstd sample shows to be entropy-bound,
+// zstd for the rest), and
 // adaptive compression on and off (`no-adaptive`: every chunk compressed, however little it gives)
 // on noisy frames, which still compress (what the sample costs there), and on random frames, which
 // do not (what storing them raw saves). Informative rows only: the targets are checked by
@@ -159,6 +160,8 @@ export const benches: Bench[] = [
           { label: "native.w2", zstd: "native", workers: 2 },
           { label: "native.w2.level-3", zstd: "native", workers: 2, level: -3 },
           { label: "native.w2.no-adaptive", zstd: "native", workers: 2, adaptive: false },
+          { label: "native.w2.lz4", zstd: "native", workers: 2, compression: "lz4" },
+          { label: "native.w2.auto", zstd: "native", workers: 2, compression: "auto" },
         ];
         const adaptiveVariants: Variant[] = [
           { label: "native.w2", zstd: "native", workers: 2 },
@@ -173,19 +176,18 @@ export const benches: Bench[] = [
             rows.push(...summarize(`record.${name}.${v.label}`, runs, `${(runs[0]!.bytes / 1e6).toFixed(0)} MB on disk`, log));
           }
         }
-        const replayVariants: Variant[] = [
-          { label: "inline", zstd: "native", workers: 0 },
-          { label: "w2", zstd: "native", workers: 2 },
-        ];
+        // Each log's compressions are replayed in the same rounds (every one sees the same load):
+        // the log written in compression `c` is replayed as variant `c.inline` and `c.w2`.
         const logSeconds = quick ? 3 : 20;
-        for (const [name, frames, compressions] of [["sim_camera", sim, ["zstd"]], ["noisy_camera", noisy, ["zstd", "lz4"]]] as const) {
-          for (const compression of compressions) {
-            const path = join(dir, `${name}-${compression}.mcap`);
-            configureCodecs({});
-            await writeTimedLog(frames, logSeconds, path, compression);
-            const got = await interleaved(replayVariants, rounds, () => replayOnce(path, logSeconds * 30));
-            for (const v of replayVariants) rows.push(...summarize(`replay.${name}.${compression}.${v.label}`, got.get(v.label)!, "", log));
-          }
+        for (const [name, frames, compressions] of [["sim_camera", sim, ["zstd", "auto"]], ["noisy_camera", noisy, ["zstd", "lz4", "auto"]]] as const) {
+          const pathOf = (c: Compression) => join(dir, `${name}-${c}.mcap`);
+          configureCodecs({});
+          for (const c of compressions) await writeTimedLog(frames, logSeconds, pathOf(c), c);
+          const replayVariants: Variant[] = [0, 2].flatMap((workers) =>
+            compressions.map((c): Variant => ({ label: `${c}.${workers === 0 ? "inline" : "w2"}`, zstd: "native", workers, compression: c })),
+          );
+          const got = await interleaved(replayVariants, rounds, (v) => replayOnce(pathOf(v.compression!), logSeconds * 30));
+          for (const v of replayVariants) rows.push(...summarize(`replay.${name}.${v.label}`, got.get(v.label)!, "", log));
         }
         // Random frames recorded with and without adaptive compression: raw chunks or zstd ones.
         const randomLogs: Variant[] = [

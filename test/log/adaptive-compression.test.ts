@@ -290,7 +290,7 @@ test("the workers sample the same slices as the inline path", async () => {
     configureCodecs({ workers });
     try {
       const out = join(dir, `sampled-${workers}-${adaptiveCompression}.mcap`);
-      const rec = await Recorder.open({ out, chunkBytes: 1 << 20, timer: false, adaptiveCompression });
+      const rec = await Recorder.open({ out, compression: "zstd", chunkBytes: 1 << 20, timer: false, adaptiveCompression });
       rec.write(IMAGE, { ...image(data), height: n / 1920 }, 1n);
       rec.close();
       kinds.push((await (await openLog(out)).summary()).chunks!.compression.join(","));
@@ -303,13 +303,13 @@ test("the workers sample the same slices as the inline path", async () => {
 
 test("adaptiveCompression: false compresses every chunk", async () => {
   const out = join(dir, "off.mcap");
-  const rec = await Recorder.open({ out, chunkBytes: 512 * 1024, timer: false, adaptiveCompression: false });
+  const rec = await Recorder.open({ out, compression: "zstd", chunkBytes: 512 * 1024, timer: false, adaptiveCompression: false });
   for (let k = 0; k < 4; k++) rec.write(IMAGE, image(noise(FRAME, k + 1)), BigInt(k + 1));
   rec.close();
   const s = await (await openLog(out)).summary();
   assert.deepEqual(s.chunks!.byCompression, { zstd: s.chunks!.count });
   const on = join(dir, "on.mcap");
-  const rec2 = await Recorder.open({ out: on, chunkBytes: 512 * 1024, timer: false });
+  const rec2 = await Recorder.open({ out: on, compression: "zstd", chunkBytes: 512 * 1024, timer: false });
   for (let k = 0; k < 4; k++) rec2.write(IMAGE, image(noise(FRAME, k + 1)), BigInt(k + 1));
   rec2.close();
   assert.deepEqual((await (await openLog(on)).summary()).chunks!.byCompression, { none: 4 });

@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .requiredOption("--out <log.mcap>", "the omniloop log to write")
     .option("--card <card.json>", "the model card whose columns the observations fill (default: models/reference/card.json, else sim/card.json)")
     .option("--map <map.yaml>", "which topics feed which columns (default: docs/CONVENTIONS.md topics)")
-    .option("--compression <kind>", `chunk compression: ${COMPRESSIONS.join(", ")}`, "zstd")
+    .option("--compression <kind>", `chunk compression: ${COMPRESSIONS.join(", ")} (auto: zstd, lz4 for entropy-bound chunks such as noisy camera frames)`, "auto")
     .option("--json", "print the result as JSON")
     .option("--quiet", "no progress lines")
     .action(async (bag: string, opts: ImportCliOptions) => {

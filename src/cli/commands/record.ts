@@ -48,7 +48,7 @@ export function register(program: Command): void {
     .option("--bus <url>", "the bus to record: zmq://HOST:PORT or memory://")
     .option("--topics <list>", "comma-separated topics (default: every topic in docs/CONVENTIONS.md); other topics as NAME:TYPE")
     .option("--card <card.json>", "model card: the schema of omnitoken topics, stored in the log")
-    .option("--compression <kind>", `chunk compression: ${COMPRESSIONS.join(", ")}`, "zstd")
+    .option("--compression <kind>", `chunk compression: ${COMPRESSIONS.join(", ")} (auto: zstd, lz4 for entropy-bound chunks such as noisy camera frames)`, "auto")
     .option("--zstd-level <n>", "zstd level: up to 19 for smaller files, negative for speed (-1: about twice as fast on noisy camera images)", "1")
     .option("--no-adaptive-compression", "compress every chunk, even one that compression does not shrink by a tenth (by default such a chunk is stored uncompressed)")
     .option("--chunk-size <bytes>", "close a chunk past this size (K/M/G suffixes)", "4M")
