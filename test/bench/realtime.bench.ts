@@ -154,7 +154,8 @@ function slowNote(f: RunFigures): string {
   const list = worst
     .map((t) => `${t.ms.toFixed(1)} ms (compose ${t.composeMs.toFixed(1)}, step ${t.stepMs.toFixed(1)}${t.listenMs ? `, words ${t.listenMs.toFixed(1)}` : ""})${t.episodeEnd ? " ended the episode" : ""}`)
     .join("; ");
-  const gc = f.gcPauses.length ? `; GC pauses over 5 ms: ${f.gcPauses.map((d) => d.toFixed(1)).join(", ")} ms` : "; no GC pause over 5 ms";
+  const longest = [...f.gcPauses].sort((a, b) => b - a).slice(0, 5);
+  const gc = f.gcPauses.length ? `; ${f.gcPauses.length} GC pauses over 5 ms, the longest ${longest.map((d) => d.toFixed(1)).join(", ")} ms` : "; no GC pause over 5 ms";
   return `${f.slow.length} ticks took over half a period: ${spoke} of them the model spoke in (${f.cut} utterances cut at the listen budget), ${ends} ended an episode; slowest ${list}${gc}`;
 }
 
