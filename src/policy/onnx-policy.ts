@@ -76,8 +76,8 @@ export class OnnxPolicy implements Policy {
       checkContract(card, session.inputMetadata, session.outputMetadata, modelPath);
       policy = new OnnxPolicy(card, modelPath, session, provider);
     }
-    await policy.warmup(options.warmup ?? 3);
     policy.prefixCache = options.prefixCache ?? true;
+    await policy.warmup(options.warmup ?? 3);
     return policy;
   }
 
@@ -98,7 +98,7 @@ export class OnnxPolicy implements Policy {
     if (prefix.length === 0) throw new RangeError("policy start: the command prefix is empty (expected at least BOS … SEP)");
     const feeds = packWindow(this.card, prefix, prefix[0]!.step);
     const held = this.held;
-    if (held && sameFeeds(held.feeds, feeds)) {
+    if (this.prefixCache && held && sameFeeds(held.feeds, feeds)) {
       // The same command again: its cache and outputs are what this prefill would compute (the
       // model is a function of these inputs), so the episode starts without running it.
       this.cache.resume(held.mark);
