@@ -69,45 +69,36 @@ export async function runGpuBench(o: GpuBenchOptions): Promise<{ rows: GpuRow[];
   if (!existsSync(join(prepared, "torch.json"))) python(py, [script, "prepare", "--models", models, "--out", prepared], o.log);
   const torch = JSON.parse(readFileSync(join(prepared, "torch.json"), "utf8")) as TorchFile;
   const rows: GpuRow[] = torchRows(torch);
-  for (const provider of o.providers ?? (["webgpu", "cuda", "cpu"] as ProviderName[])) {
+  const providers = o.providers ?? (["webgpu", "cuda", "cpu"] as ProviderName[]);
+  // Every model through onnxruntime with these settings; a provider that cannot start is a row
+  // saying why, not an end to the bench.
+  const measure = async (provider: ProviderName, extra: Pick<Parameters<typeof onnxRows>[0], "config" | "hostOutputs" | "profileDir">) => {
     for (const [model, m] of Object.entries(torch.models)) {
+      const label = [extra.config?.label, extra.hostOutputs ? `only ${extra.hostOutputs.join(", ")} to the host` : undefined].filter(Boolean).join("; ");
+      const runtime = `onnxruntime-node ${provider}${label ? ` (${label})` : ""}`;
       try {
-        rows.push(...(await onnxRows({ prepared, model, onnx: m.onnx, provider, prefillRepeats: 50, log: o.log, ...(o.profileDir ? { profileDir: o.profileDir } : {}) })));
+        rows.push(...(await onnxRows({ prepared, model, onnx: m.onnx, provider, prefillRepeats: 50, log: o.log, ...extra })));
       } catch (err) {
         const why = (err instanceof Error ? err.message : String(err)).split("\n")[0]!;
-        o.log(`${model} on ${provider}: not measured: ${why}`);
-        rows.push({ model, what: "step", runtime: `onnxruntime-node ${provider}`, p50_ms: NaN, p99_ms: NaN, n: 0, note: `not measured: ${why}` });
+        o.log(`${model} on ${runtime}: not measured: ${why}`);
+        rows.push({ model, what: "step", runtime, p50_ms: NaN, p99_ms: NaN, n: 0, note: `not measured: ${why}` });
       }
     }
-  }
-  if (o.variants && (o.providers ?? ["webgpu"]).includes("webgpu")) {
-    for (const config of WEBGPU_VARIANTS) {
-      for (const [model, m] of Object.entries(torch.models)) {
-        try {
-          rows.push(...(await onnxRows({ prepared, model, onnx: m.onnx, provider: "webgpu", prefillRepeats: 50, log: o.log, config })));
-        } catch (err) {
-          const why = (err instanceof Error ? err.message : String(err)).split("\n")[0]!;
-          o.log(`${model} on webgpu (${config.label}): not measured: ${why}`);
-          rows.push({ model, what: "step", runtime: `onnxruntime-node webgpu (${config.label})`, p50_ms: NaN, p99_ms: NaN, n: 0, note: `not measured: ${why}` });
-        }
-      }
-    }
-  }
-  if (o.readback && (o.providers ?? ["webgpu"]).includes("webgpu")) {
-    for (const hostOutputs of [["action_out"], undefined, ["action_out"]]) {
-      for (const [model, m] of Object.entries(torch.models)) {
-        try {
-          rows.push(...(await onnxRows({ prepared, model, onnx: m.onnx, provider: "webgpu", prefillRepeats: 50, log: o.log, ...(hostOutputs ? { hostOutputs } : { config: { label: "again", entries: {} } }) })));
-        } catch (err) {
-          o.log(`${model} on webgpu (readback): not measured: ${(err instanceof Error ? err.message : String(err)).split("\n")[0]}`);
-        }
+  };
+  for (const provider of providers) await measure(provider, o.profileDir ? { profileDir: o.profileDir } : {});
+  if (providers.includes("webgpu")) {
+    if (o.variants) for (const config of WEBGPU_VARIANTS) await measure("webgpu", { config });
+    if (o.readback) {
+      // Only the action output read back, then all of them again, then the action alone again.
+      for (const extra of [{ hostOutputs: ["action_out"] }, { config: { label: "again", entries: {} } }, { hostOutputs: ["action_out"] }]) {
+        await measure("webgpu", extra);
       }
     }
   }
   // What one kernel costs each provider, with no work in it (chain.onnx from `layout`).
   if (existsSync(join(models, "chain.onnx"))) {
     const configs = [undefined, ...(o.variants ? WEBGPU_VARIANTS : [])];
-    for (const provider of o.providers ?? (["webgpu", "cuda", "cpu"] as ProviderName[])) {
+    for (const provider of providers) {
       for (const config of provider === "webgpu" ? configs : [undefined]) {
         try {
           rows.push(await dispatchRow(join(models, "chain.onnx"), provider, o.log, config));
