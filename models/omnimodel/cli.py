@@ -80,6 +80,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     g.add_argument("--only-success", action="store_true",
                    help="train and validate on episodes whose outcome is 'success' only (index.json), e.g. to drop the "
                         "noisy demonstrations the expert failed")
+    g.add_argument("--fail-keep-s", type=float, default=None, metavar="S",
+                   help="keep only the first S seconds (after the command prefix) of episodes whose outcome is not "
+                        "'success', e.g. DAgger rollouts that stall; instead of --only-success")
     g.add_argument("--action-target", choices=ACTION_TARGETS, default="next",
                    help="next: the measured joints of the next tick; command: the expert's command (command.npy)")
     g.add_argument("--seed", type=int, default=0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -39,6 +39,31 @@ class Episode:
     prefix: int  # tokens of the command prefix (0 when the episode has none)
     command: str = ""  # the task command as index.json gives it
     outcome: str = ""  # the episode's outcome as index.json gives it (success, timeout, failed)
+
+
+def select_episodes(eps: list[Episode], only_success: bool = False, fail_keep_tokens: int | None = None) -> list[Episode]:
+    """The episodes to train on. only_success: drop every episode whose outcome is not 'success'.
+    fail_keep_tokens: keep such an episode's first tokens only (its command prefix, then this many):
+    a failed rollout's start is where the expert's labels correct it, its end is often a stall
+    whose labels teach waiting (models/reference/EVAL.md, f7)."""
+    if only_success and fail_keep_tokens is not None:
+        raise ValueError("only_success and fail_keep_tokens: choose one (the first drops failed episodes, the second cuts them)")
+    if only_success:
+        return [e for e in eps if e.outcome == "success"]
+    if fail_keep_tokens is not None:
+        return [e if e.outcome == "success" else replace(e, length=min(e.length, e.prefix + fail_keep_tokens)) for e in eps]
+    return list(eps)
+
+
+def fail_keep_tokens(seconds: float | None, card: dict) -> int | None:
+    """--fail-keep-s in tokens at the card's control rate (one token per tick), or None."""
+    if seconds is None:
+        return None
+    rate = float(card.get("control_rate_hz") or 0)
+    if not seconds > 0 or not rate > 0:
+        raise DatasetError(f"--fail-keep-s {seconds}: expected a positive number of seconds and a card with a "
+                           f"control rate (control_rate_hz {card.get('control_rate_hz')!r})")
+    return round(seconds * rate)
 
 
 class Dataset:

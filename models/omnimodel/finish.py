@@ -8,7 +8,7 @@ import sys
 
 import torch
 
-from .data import Dataset
+from .data import Dataset, fail_keep_tokens, select_episodes
 from .export import write_export
 from .model import OmniModel, count_params
 from .report import last, plot, read_metrics, write_report
@@ -47,10 +47,9 @@ def finish(args, argv, ds: Dataset, model: OmniModel, phases, total: int, wall: 
         "/usr/bin/python3", "-m", "torch.distributed.run", "--nproc_per_node", str(world),
         "--redirects", "2", "--tee", "2", "--log_dir", os.path.join(out, "torchrun-logs")]
     command = shlex.join(runner + ["models/train.py"] + _reproducible(argv))
-    train_eps, val_eps = ds.split("train"), ds.split("val")
-    if args.only_success:
-        train_eps = [e for e in train_eps if e.outcome == "success"]
-        val_eps = [e for e in val_eps if e.outcome == "success"]
+    keep = fail_keep_tokens(args.fail_keep_s, ds.card)
+    train_eps = select_episodes(ds.split("train"), args.only_success, keep)
+    val_eps = select_episodes(ds.split("val"), args.only_success, keep)
     cfg = model.cfg
     onnx_bytes = 0
     if not args.no_export:
@@ -60,7 +59,7 @@ def finish(args, argv, ds: Dataset, model: OmniModel, phases, total: int, wall: 
         training = {"data": args.data, "episodes": len(train_eps), "steps": total, "command": command,
                     "val_episodes": len(val_eps), "seed": args.seed, "phases": args.phases or f"all:{total}",
                     "action_target": args.action_target, "action_loss": args.action_loss, "named": args.named,
-                    "only_success": args.only_success, "wall_s": round(wall, 1), "torch": torch.__version__}
+                    "only_success": args.only_success, "fail_keep_s": args.fail_keep_s, "wall_s": round(wall, 1), "torch": torch.__version__}
         write_export(cpu, out, ds.card, name, training=training, metrics=metrics,
                      description=f"omnitoken transformer trained by models/train.py on {args.data}", seed=args.seed)
         onnx_bytes = os.path.getsize(os.path.join(out, "model.onnx"))

@@ -21,7 +21,7 @@ import torch.distributed as dist
 from . import checkpoint as ckpt
 from .cli import TrainError, pairs, build_config, parse_args, parse_phases
 from .config import ModelConfig
-from .data import Batcher, Dataset, Sampler, to_device, val_windows
+from .data import Batcher, Dataset, Sampler, fail_keep_tokens, select_episodes, to_device, val_windows
 from .finish import finish
 from .from_onnx import state_from_onnx
 from .losses import losses
@@ -176,10 +176,9 @@ class Run:
             self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None,
             find_unused_parameters=unused) if self.world > 1 else self.model
 
-        self.train_eps, self.val_eps = ds.split("train"), ds.split("val")
-        if args.only_success:
-            self.train_eps = [e for e in self.train_eps if e.outcome == "success"]
-            self.val_eps = [e for e in self.val_eps if e.outcome == "success"]
+        keep = fail_keep_tokens(args.fail_keep_s, ds.card)
+        self.train_eps = select_episodes(ds.split("train"), args.only_success, keep)
+        self.val_eps = select_episodes(ds.split("val"), args.only_success, keep)
         self.batcher = Batcher(ds, args.action_target, args.named)
         self.action_scale = None
         if args.action_loss == "step":

@@ -7,7 +7,8 @@ import unittest
 import helpers
 import numpy as np
 
-from omnimodel.data import Batcher, Dataset, DatasetError, Episode, Window, windows_for
+from omnimodel.data import (Batcher, Dataset, DatasetError, Episode, Window, fail_keep_tokens, select_episodes,
+                            windows_for)
 
 PAD, BOS, SEP, EOS = 256, 257, 259, 258
 
@@ -77,6 +78,31 @@ class Layout(unittest.TestCase):
         with self.assertRaisesRegex(DatasetError, r"episode 0: text_ids.npy holds id 999 at a present token; "
                                                   r"expected 0..259 \(tokenizer.vocab_size\)"):
             Batcher(ds)([Window(ep, [(0, ep.length)], -1)])
+
+
+class Selection(unittest.TestCase):
+    eps = [Episode(0, 0, 0, 100, "train", "push", 40, "push", "success"),
+           Episode(1, 0, 100, 300, "train", "push", 40, "push", "timeout"),
+           Episode(2, 0, 400, 45, "train", "push", 40, "push", "failed")]
+
+    def test_only_success_drops_the_rest(self):
+        self.assertEqual([e.id for e in select_episodes(self.eps, only_success=True)], [0])
+
+    def test_fail_keep_cuts_failed_episodes_after_their_prefix(self):
+        keep = fail_keep_tokens(5, {"control_rate_hz": 10})  # 5 s at 10 Hz
+        self.assertEqual(keep, 50)
+        # success untouched, the timeout cut to prefix + 50, the short failure kept whole
+        self.assertEqual([e.length for e in select_episodes(self.eps, fail_keep_tokens=keep)], [100, 90, 45])
+        self.assertEqual([e.length for e in self.eps], [100, 300, 45], "the dataset's own episodes are not changed")
+
+    def test_the_two_options_exclude_each_other_and_bad_values_are_named(self):
+        with self.assertRaises(ValueError):
+            select_episodes(self.eps, only_success=True, fail_keep_tokens=50)
+        with self.assertRaisesRegex(DatasetError, "fail-keep-s"):
+            fail_keep_tokens(0, {"control_rate_hz": 10})
+        with self.assertRaisesRegex(DatasetError, "control_rate_hz"):
+            fail_keep_tokens(5, {})
+        self.assertIsNone(fail_keep_tokens(None, {}))
 
 
 class Windows(unittest.TestCase):
