@@ -73,6 +73,52 @@ function row(t: HostTensor, i: number): HostTensor {
 
 const toOrt = (t: HostTensor) => new ort.Tensor(t.dtype, t.data, t.shape);
 
+/** Session config entries for a row (e.g. the WebGPU provider's own settings), and its label. */
+export type RowConfig = { label: string; entries: Record<string, string> };
+
+/** A row's runtime as the table names it: the provider, then what is special about the row. */
+export function runtimeName(provider: ProviderName, config?: RowConfig, hostOutputs?: readonly string[]): string {
+  const label = [config?.label, hostOutputs ? `only ${hostOutputs.join(", ")} to the host` : undefined].filter(Boolean).join("; ");
+  return `onnxruntime-node ${provider}${label ? ` (${label})` : ""}`;
+}
+
+/** The contract's names as `prepare` listed them: column inputs (with present and position), the
+ * cache inputs, the column outputs, the cache outputs. */
+function ioNames(io: IoFile) {
+  return {
+    colIns: io.inputs.slice(0, io.columns + 2),
+    pastIns: io.inputs.slice(io.columns + 2),
+    colOuts: io.outputs.slice(0, io.columns),
+    presentOuts: io.outputs.slice(io.columns),
+  };
+}
+
+/** The prefill's feeds, from an empty cache. */
+function prefillFeeds(io: IoFile, T: Record<string, HostTensor>): Record<string, ort.Tensor> {
+  const { colIns, pastIns } = ioNames(io);
+  return {
+    ...Object.fromEntries(colIns.map((n) => [n, toOrt(T[`prefill.${n}`]!)])),
+    ...Object.fromEntries(pastIns.map((n) => [n, new ort.Tensor("float32", new Float32Array(0), [1, io.kv[0], 0, io.kv[1]])])),
+  };
+}
+
+/** Step `i`'s feeds, with the cache the run before it left. */
+function stepFeeds(io: IoFile, T: Record<string, HostTensor>, i: number, outs: ort.InferenceSession.OnnxValueMapType): Record<string, ort.Tensor> {
+  const { colIns, pastIns, presentOuts } = ioNames(io);
+  return {
+    ...Object.fromEntries(colIns.map((n) => [n, toOrt(row(T[`step.${n}`]!, i))])),
+    ...Object.fromEntries(pastIns.map((n, j) => [n, outs[presentOuts[j]!] as ort.Tensor])),
+  };
+}
+
+/** Free device tensors at once (the garbage collector does not see their size). */
+function release(outs: ort.InferenceSession.OnnxValueMapType, names: readonly string[]): void {
+  for (const n of names) {
+    const t = outs[n] as ort.Tensor | undefined;
+    if (t && t.location !== "cpu") t.dispose();
+  }
+}
+
 function relErr(got: Float32Array, want: Float32Array): number {
   let num = 0;
   let den = 0;
@@ -93,8 +139,7 @@ export interface OnnxRunOptions {
   prefillRepeats: number;
   log: (line: string) => void;
   profileDir?: string;
-  /** Session config entries for this row (e.g. the WebGPU provider's own settings), and its label. */
-  config?: { label: string; entries: Record<string, string> };
+  config?: RowConfig;
   /** Bring only these column outputs to the host (the rest stay on the GPU and are dropped): what
    * reading every output back each step costs. Default: all of them, as the loop does. */
   hostOutputs?: string[];
@@ -105,49 +150,39 @@ export async function onnxRows(o: OnnxRunOptions): Promise<GpuRow[]> {
   const folder = join(o.prepared, o.model);
   const io = JSON.parse(readFileSync(join(folder, "io.json"), "utf8")) as IoFile;
   const T = Object.fromEntries(Object.entries(io.tensors).map(([k, e]) => [k, readTensor(folder, e)]));
-  const colIns = io.inputs.slice(0, io.columns + 2);
-  const pastIns = io.inputs.slice(io.columns + 2);
-  const colOuts = io.outputs.slice(0, io.columns).filter((n) => !o.hostOutputs || o.hostOutputs.includes(n));
-  const leftOnGpu = io.outputs.slice(0, io.columns).filter((n) => !colOuts.includes(n));
-  const presentOuts = io.outputs.slice(io.columns);
+  const names = ioNames(io);
+  const colOuts = names.colOuts.filter((n) => !o.hostOutputs || o.hostOutputs.includes(n));
+  // What stays on the device after a run, and is freed there: the cache and the outputs not read.
+  const onDevice = [...names.presentOuts, ...names.colOuts.filter((n) => !colOuts.includes(n))];
   const t0 = performance.now();
   const { session, provider } = await openSession(o.onnx, o.provider, {
     fallbacks: [],
     log: o.log,
-    gpuOutputs: [...presentOuts, ...leftOnGpu],
+    gpuOutputs: onDevice,
     ...(o.config ? { extra: { extra: o.config.entries } } : {}),
   });
   o.log(`${o.model} on ${provider}: session open in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const empty = () => Object.fromEntries(pastIns.map((n) => [n, new ort.Tensor("float32", new Float32Array(0), [1, io.kv[0], 0, io.kv[1]])]));
-  const dispose = (outs: ort.InferenceSession.OnnxValueMapType | Record<string, ort.Tensor>) => {
-    for (const n of [...presentOuts, ...leftOnGpu]) {
-      const t = outs[n] as ort.Tensor | undefined;
-      if (t && t.location !== "cpu") t.dispose();
-    }
-  };
   const toHost = async (outs: ort.InferenceSession.OnnxValueMapType) => {
     const host: Record<string, Float32Array> = {};
     for (const n of colOuts) host[n] = (await (outs[n] as ort.Tensor).getData()) as Float32Array;
     return host;
   };
-  const prefillFeeds = () => ({ ...Object.fromEntries(colIns.map((n) => [n, toOrt(T[`prefill.${n}`]!)])), ...empty() });
 
   // Prefill: from an empty cache each time.
   let firstPrefill: Record<string, Float32Array> | undefined;
   for (let i = 0; i < 3; i++) {
-    const outs = await session.run(prefillFeeds());
-    const host = await toHost(outs);
-    firstPrefill ??= host;
-    dispose(outs);
+    const outs = await session.run(prefillFeeds(io, T));
+    firstPrefill ??= await toHost(outs);
+    release(outs, onDevice);
   }
   const preMs: number[] = [];
   for (let i = 0; i < o.prefillRepeats; i++) {
-    const feeds = prefillFeeds();
+    const feeds = prefillFeeds(io, T);
     const s = performance.now();
     const outs = await session.run(feeds);
     await toHost(outs);
     preMs.push(performance.now() - s);
-    dispose(outs);
+    release(outs, onDevice);
   }
   // The prefill's last token against PyTorch's.
   let preErr = 0;
@@ -162,29 +197,26 @@ export async function onnxRows(o: OnnxRunOptions): Promise<GpuRow[]> {
   let stepMs: number[] = [];
   let stepErr = 0;
   for (let pass = 0; pass < 2; pass++) {
-    const outs0 = await session.run(prefillFeeds());
-    let past: Record<string, ort.Tensor> = Object.fromEntries(pastIns.map((n, i) => [n, outs0[presentOuts[i]!] as ort.Tensor]));
+    let outs = await session.run(prefillFeeds(io, T));
     const ms: number[] = [];
     for (let i = 0; i < io.steps; i++) {
-      const feeds = { ...Object.fromEntries(colIns.map((n) => [n, toOrt(row(T[`step.${n}`]!, i))])), ...past };
+      const feeds = stepFeeds(io, T, i, outs);
       const s = performance.now();
-      const outs = await session.run(feeds);
-      const host = await toHost(outs);
+      const next = await session.run(feeds);
+      const host = await toHost(next);
       ms.push(performance.now() - s);
       if (pass === 0) {
         for (const n of colOuts) stepErr = Math.max(stepErr, relErr(host[n]!, row(T[`ref.${n}`]!, i).data as Float32Array));
       }
-      dispose(past as Record<string, ort.Tensor>);
-      for (const n of leftOnGpu) (outs[n] as ort.Tensor).dispose();
-      past = Object.fromEntries(pastIns.map((n, j) => [n, outs[presentOuts[j]!] as ort.Tensor]));
+      release(outs, onDevice); // the cache this step read, and the run's unread outputs
+      outs = next;
     }
-    dispose(Object.fromEntries(pastIns.map((n, j) => [presentOuts[j]!, past[n]!])));
+    release(outs, onDevice);
     stepMs = ms;
   }
   await session.release();
   if (o.profileDir && !o.hostOutputs) await profile(o, io, T, provider);
-  const label = [o.config?.label, o.hostOutputs ? `only ${colOuts.join(", ")} to the host` : undefined].filter(Boolean).join("; ");
-  const name = `onnxruntime-node ${provider}${label ? ` (${label})` : ""}`;
+  const name = runtimeName(provider, o.config, o.hostOutputs ? colOuts : undefined);
   return [
     { model: o.model, what: "prefill", runtime: name, p50_ms: quantile(preMs, 0.5), p99_ms: quantile(preMs, 0.99), n: preMs.length, rel_err: preErr },
     { model: o.model, what: "step", runtime: name, p50_ms: quantile(stepMs, 0.5), p99_ms: quantile(stepMs, 0.99), n: stepMs.length, rel_err: stepErr },
@@ -236,22 +268,21 @@ export function formatRows(rows: GpuRow[]): string {
  * and the host time per kernel are the figures to read. */
 async function profile(o: OnnxRunOptions, io: IoFile, T: Record<string, HostTensor>, provider: ProviderName): Promise<void> {
   const prefix = join(o.profileDir!, `${o.model}-${provider}-trace`);
-  const colIns = io.inputs.slice(0, io.columns + 2);
-  const pastIns = io.inputs.slice(io.columns + 2);
-  const presentOuts = io.outputs.slice(io.columns);
+  const { colOuts, presentOuts } = ioNames(io);
   const { session } = await openSession(o.onnx, provider, {
     fallbacks: [],
     gpuOutputs: presentOuts,
     extra: { enableProfiling: true, profileFilePrefix: prefix, ...(o.config ? { extra: o.config.entries } : {}) },
   });
   const steps = Math.min(30, io.steps);
-  const empty = Object.fromEntries(pastIns.map((n) => [n, new ort.Tensor("float32", new Float32Array(0), [1, io.kv[0], 0, io.kv[1]])]));
-  let outs = await session.run({ ...Object.fromEntries(colIns.map((n) => [n, toOrt(T[`prefill.${n}`]!)])), ...empty });
+  let outs = await session.run(prefillFeeds(io, T));
   for (let i = 0; i < steps; i++) {
-    const past = Object.fromEntries(pastIns.map((n, j) => [n, outs[presentOuts[j]!] as ort.Tensor]));
-    outs = await session.run({ ...Object.fromEntries(colIns.map((n) => [n, toOrt(row(T[`step.${n}`]!, i))])), ...past });
-    for (const n of io.outputs.slice(0, io.columns)) await (outs[n] as ort.Tensor).getData();
+    const next = await session.run(stepFeeds(io, T, i, outs));
+    for (const n of colOuts) await (next[n] as ort.Tensor).getData();
+    release(outs, presentOuts);
+    outs = next;
   }
+  release(outs, presentOuts);
   session.endProfiling();
   await session.release();
   const file = readdirSync(o.profileDir!).filter((f) => f.startsWith(`${o.model}-${provider}-trace`)).sort().pop();
@@ -282,7 +313,7 @@ export async function dispatchRow(
   onnx: string,
   provider: ProviderName,
   log: (l: string) => void,
-  config?: { label: string; entries: Record<string, string> },
+  config?: RowConfig,
 ): Promise<GpuRow> {
   const { session } = await openSession(onnx, provider, { fallbacks: [], log, ...(config ? { extra: { extra: config.entries } } : {}) });
   const x = new ort.Tensor("float32", new Float32Array(16), [1, 16]);
@@ -294,6 +325,5 @@ export async function dispatchRow(
     us.push(((performance.now() - s) * 1000) / 500);
   }
   await session.release();
-  const runtime = `onnxruntime-node ${provider}${config ? ` (${config.label})` : ""}`;
-  return { model: "chain of 500 Adds", what: "step", runtime, p50_ms: quantile(us, 0.5) / 1000, p99_ms: quantile(us, 0.99) / 1000, n: us.length, note: `per kernel: p50 ${quantile(us, 0.5).toFixed(1)} µs` };
+  return { model: "chain of 500 Adds", what: "step", runtime: runtimeName(provider, config), p50_ms: quantile(us, 0.5) / 1000, p99_ms: quantile(us, 0.99) / 1000, n: us.length, note: `per kernel: p50 ${quantile(us, 0.5).toFixed(1)} µs` };
 }

@@ -10,10 +10,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { atMost, info, type Bench, type BenchResult } from "../../src/cli/bench-types.ts";
 import type { ProviderName } from "../../src/policy/providers.ts";
-import { dispatchRow, formatRows, onnxRows, torchRows, withRatios, type GpuRow, type TorchFile } from "./gpu-onnx.ts";
+import { dispatchRow, formatRows, onnxRows, runtimeName, torchRows, withRatios, type GpuRow, type RowConfig, type TorchFile } from "./gpu-onnx.ts";
 
 /** WebGPU provider settings measured side by side (onnxruntime's session config entries). */
-export const WEBGPU_VARIANTS: { label: string; entries: Record<string, string> }[] = [
+export const WEBGPU_VARIANTS: RowConfig[] = [
   {
     label: "no validation, no robustness",
     entries: { "ep.webgpuexecutionprovider.validationMode": "disabled", "ep.webgpuexecutionprovider.enableRobustness": "0" },
@@ -74,8 +74,7 @@ export async function runGpuBench(o: GpuBenchOptions): Promise<{ rows: GpuRow[];
   // saying why, not an end to the bench.
   const measure = async (provider: ProviderName, extra: Pick<Parameters<typeof onnxRows>[0], "config" | "hostOutputs" | "profileDir">) => {
     for (const [model, m] of Object.entries(torch.models)) {
-      const label = [extra.config?.label, extra.hostOutputs ? `only ${extra.hostOutputs.join(", ")} to the host` : undefined].filter(Boolean).join("; ");
-      const runtime = `onnxruntime-node ${provider}${label ? ` (${label})` : ""}`;
+      const runtime = runtimeName(provider, extra.config, extra.hostOutputs);
       try {
         rows.push(...(await onnxRows({ prepared, model, onnx: m.onnx, provider, prefillRepeats: 50, log: o.log, ...extra })));
       } catch (err) {
