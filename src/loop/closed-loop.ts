@@ -224,9 +224,8 @@ export class ClosedLoop {
       step += 1;
       result.ticks += 1;
       // 4. the model speaks: feed its words back until EOS
-      const spoke = stepped && this.o.listen !== false && this.speaking(prediction) && !this.chunker;
-      if (spoke) result.spokeTicks.push(k);
-      if (spoke) {
+      if (stepped && this.o.listen !== false && this.speaking(prediction) && !this.chunker) {
+        result.spokeTicks.push(k);
         listenStart = performance.now();
         const budget = BigInt(Math.round(Number(this.o.clock.periodNs) * (this.o.listenBudget ?? 0.75)));
         const spoken = await this.listen(prediction, step, stamp, tick.startNs + budget).catch((err: unknown) => {

@@ -92,9 +92,14 @@ export class KvCache {
   }
 
   restore(mark: { past: Map<string, ort.Tensor>; len: number }): void {
+    for (const t of mark.past.values()) this.pinned.delete(t);
+    this.adopt(mark);
+  }
+
+  /** The cache becomes `mark`'s; tensors only the current cache used are released. */
+  private adopt(mark: { past: Map<string, ort.Tensor>; len: number }): void {
     const kept = new Set(mark.past.values());
     for (const t of this.past.values()) if (!kept.has(t)) this.release(t);
-    for (const t of kept) this.pinned.delete(t);
     this.past = new Map(mark.past);
     this.len = mark.len;
   }
@@ -110,10 +115,7 @@ export class KvCache {
 
   /** Back to a held prefix: the cache as `hold` returned it, its prefix not yet pinned. */
   resume(mark: { past: Map<string, ort.Tensor>; len: number }): void {
-    const kept = new Set(mark.past.values());
-    for (const t of this.past.values()) if (!kept.has(t)) this.release(t);
-    this.past = new Map(mark.past);
-    this.len = mark.len;
+    this.adopt(mark);
     this.prefix = 0;
   }
 

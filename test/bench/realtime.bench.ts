@@ -56,8 +56,9 @@ interface RunFigures {
   /** Episodes that started from the policy's prefix cache (the same command again). */
   prefixHits: number;
   tickMs: number[];
-  /** Ticks whose work took over half a period: how long, and whether the model spoke in them. */
-  slow: { ms: number; spoke: boolean; episodeEnd: boolean; composeMs: number; stepMs: number; listenMs: number }[];
+  /** Ticks whose work took over half a period: where the time went (listenMs > 0: the model
+   * spoke), and whether the tick ended its episode. */
+  slow: { ms: number; episodeEnd: boolean; composeMs: number; stepMs: number; listenMs: number }[];
   /** Garbage-collection pauses over 5 ms (ms), from node's performance observer. */
   gcPauses: number[];
   /** Utterances the loop cut at its listen budget. */
@@ -114,7 +115,7 @@ async function runAt50Hz(seconds: number): Promise<RunFigures> {
       tickMs.push(...result.tickMs);
       cut += result.cutUtterances;
       for (const t of result.slowTicks) {
-        slow.push({ ...t, spoke: result.spokeTicks.includes(t.tick), episodeEnd: t.tick === result.tickMs.length - 1 && result.end === "model_done" });
+        slow.push({ ...t, episodeEnd: t.tick === result.tickMs.length - 1 && result.end === "model_done" });
       }
       ticks += result.ticks;
       episodes += 1;
@@ -148,7 +149,7 @@ async function runAt50Hz(seconds: number): Promise<RunFigures> {
 /** The ticks over half a period: what the misses come from. */
 function slowNote(f: RunFigures): string {
   if (f.slow.length === 0) return `no tick's work took over half a period (max ${Math.max(...f.tickMs).toFixed(1)} ms; ${f.cut} utterances cut at the listen budget)`;
-  const spoke = f.slow.filter((t) => t.spoke).length;
+  const spoke = f.slow.filter((t) => t.listenMs > 0).length;
   const ends = f.slow.filter((t) => t.episodeEnd).length;
   const worst = [...f.slow].sort((a, b) => b.ms - a.ms).slice(0, 5);
   const list = worst
