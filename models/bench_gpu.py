@@ -36,6 +36,7 @@ import torch  # noqa: E402
 
 from omnimodel.config import ModelConfig  # noqa: E402
 from omnimodel.export import OnnxGraph, example_inputs, export_onnx, io_names, make_card  # noqa: E402
+from omnimodel.from_onnx import fill_distinct, initializers, load_initializers, names_by_value  # noqa: E402
 from omnimodel.model import OmniModel, count_params  # noqa: E402
 from omnimodel.schema import columns_from_card, special_ids  # noqa: E402
 
@@ -70,35 +71,6 @@ def large_card(shipped: dict) -> tuple[dict, ModelConfig]:
     return base, cfg
 
 
-def names_by_value(model: OmniModel, onnx_path: str) -> dict[str, list]:
-    """ONNX initializer name -> [parameter name, stored transposed], found by value: `model` holds
-    distinct random values and was exported to `onnx_path`."""
-    import onnx
-    from onnx import numpy_helper
-    params = {k: p.detach().numpy() for k, p in model.named_parameters()}
-    found: dict[str, list] = {}
-    for init in onnx.load(onnx_path, load_external_data=True).graph.initializer:
-        arr = numpy_helper.to_array(init)
-        for pname, v in params.items():
-            if v.shape == arr.shape and np.array_equal(v, arr):
-                found[init.name] = [pname, False]
-                break
-            if v.ndim == 2 and v.T.shape == arr.shape and np.array_equal(v.T, arr):
-                found[init.name] = [pname, True]
-                break
-        else:
-            raise SystemExit(f"{onnx_path}: initializer {init.name} {list(arr.shape)} matches no parameter")
-    return found
-
-
-def distinct(model: OmniModel) -> OmniModel:
-    g = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(torch.rand(p.shape, generator=g) * 2 - 1)
-    return model
-
-
 CHAIN = 500
 
 
@@ -127,7 +99,7 @@ def cmd_layout(args) -> None:
     write_chain(os.path.join(out, "chain.onnx"))
     # The shipped model: its map, learnt from an export of the same architecture.
     with tempfile.TemporaryDirectory() as tmp:
-        probe = distinct(network(shipped, SHIPPED_CARD))
+        probe = fill_distinct(network(shipped, SHIPPED_CARD))
         export_onnx(probe, os.path.join(tmp, "probe.onnx"))
         shipped_map = names_by_value(probe, os.path.join(tmp, "probe.onnx"))
     real = {i.name for i in onnx.load(os.path.join(HERE, "reference", shipped["onnx"])).graph.initializer}
@@ -140,7 +112,7 @@ def cmd_layout(args) -> None:
         return
     # The large model: card, graph with external weights, map.
     base, cfg = large_card(shipped)
-    probe = distinct(OmniModel(columns_from_card(base, SHIPPED_CARD), cfg).eval())
+    probe = fill_distinct(OmniModel(columns_from_card(base, SHIPPED_CARD), cfg).eval())
     card = make_card(base, probe, "omniloop-large-bench", "model.onnx", {"model_config": cfg.to_dict(), "data": "none: random weights, for timing"},
                      description=f"benchmark configuration, {count_params(probe) / 1e6:.1f} M parameters, random weights")
     with open(os.path.join(out, "large", "card.json"), "w") as f:
@@ -184,13 +156,8 @@ def fill_external(model: OmniModel, onnx_path: str, mapping: dict[str, list]) ->
 
 
 def load_from_onnx(model: OmniModel, onnx_path: str, mapping: dict[str, list]) -> None:
-    import onnx
-    from onnx import numpy_helper
     state = model.state_dict()
-    for init in onnx.load(onnx_path).graph.initializer:
-        pname, transposed = mapping[init.name]
-        arr = numpy_helper.to_array(init)
-        state[pname] = torch.from_numpy(np.array(arr.T if transposed else arr, dtype=np.float32))
+    load_initializers(state, initializers(onnx_path), mapping, onnx_path)
     model.load_state_dict(state)
 
 

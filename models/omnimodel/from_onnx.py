@@ -24,20 +24,36 @@ from .model import OmniModel
 from .schema import columns_from_card
 
 
-def _initializers(path: str) -> dict[str, np.ndarray]:
+def initializers(path: str) -> dict[str, np.ndarray]:
+    """An ONNX file's initializers by name (external data read too)."""
     import onnx
     from onnx import numpy_helper
     m = onnx.load(path)
     return {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
 
 
+def fill_distinct(model: OmniModel) -> OmniModel:
+    """Every parameter filled with distinct random values (seeded), so each is found by value."""
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.rand(p.shape, generator=g) * 2 - 1)
+    return model
+
+
 def _names_by_value(model: OmniModel) -> dict[str, tuple[str, bool]]:
     """Initializer name -> (parameter name, stored transposed), from an export of `model` itself."""
-    params = dict(model.named_parameters())
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "probe.onnx")
         export_onnx(model, path)
-        inits = _initializers(path)
+        return names_by_value(model, path)
+
+
+def names_by_value(model: OmniModel, path: str) -> dict[str, tuple[str, bool]]:
+    """Initializer name -> (parameter name, stored transposed) for `path`, an export of `model`
+    whose parameters hold distinct values (fill_distinct)."""
+    params = dict(model.named_parameters())
+    inits = initializers(path)
     found: dict[str, tuple[str, bool]] = {}
     for iname, arr in inits.items():
         direct = iname[len("model."):] if iname.startswith("model.") else None
@@ -59,6 +75,20 @@ def _names_by_value(model: OmniModel) -> dict[str, tuple[str, bool]]:
     return found
 
 
+def load_initializers(state: dict, inits: dict[str, np.ndarray], names: dict, where: str) -> set[str]:
+    """Put each initializer into `state` under its parameter (transposed back where stored so);
+    returns the parameters filled."""
+    filled = set()
+    for iname, (pname, transposed) in names.items():
+        arr = inits[iname].T if transposed else inits[iname]
+        if tuple(state[pname].shape) != arr.shape:
+            raise CheckpointError(f"{where}: {iname} has shape {list(arr.shape)}, "
+                                  f"the card's architecture wants {list(state[pname].shape)} for {pname}")
+        state[pname] = torch.from_numpy(np.array(arr, dtype=np.float32))  # a writable copy
+        filled.add(pname)
+    return filled
+
+
 def state_from_onnx(card_path: str) -> dict:
     """A checkpoint state (as checkpoint.load returns) holding an exported model's weights."""
     try:
@@ -73,27 +103,16 @@ def state_from_onnx(card_path: str) -> dict:
     if not os.path.exists(onnx_path):
         raise CheckpointError(f"{card_path}: its ONNX file {onnx_path} does not exist")
     cfg = ModelConfig.from_dict(mc)
-    probe = OmniModel(columns_from_card(card, card_path), cfg)
-    g = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for p in probe.parameters():
-            p.copy_(torch.rand(p.shape, generator=g) * 2 - 1)  # distinct values, so each is found by value
+    probe = fill_distinct(OmniModel(columns_from_card(card, card_path), cfg))
     names = _names_by_value(probe)
-    shipped = _initializers(onnx_path)
+    shipped = initializers(onnx_path)
     if set(shipped) != set(names):
         extra = sorted(set(shipped) ^ set(names))[:5]
         raise CheckpointError(f"{onnx_path}: its initializers differ from those of the card's architecture "
                               f"(e.g. {extra}); was it exported by another torch version?")
     model = OmniModel(columns_from_card(card, card_path), cfg)  # fresh init for what the export lacks
     state = model.state_dict()
-    filled = set()
-    for iname, (pname, transposed) in names.items():
-        arr = shipped[iname].T if transposed else shipped[iname]
-        if tuple(state[pname].shape) != arr.shape:
-            raise CheckpointError(f"{onnx_path}: {iname} has shape {list(arr.shape)}, "
-                                  f"the card's architecture wants {list(state[pname].shape)} for {pname}")
-        state[pname] = torch.from_numpy(np.array(arr, dtype=np.float32))  # a writable copy
-        filled.add(pname)
+    filled = load_initializers(state, shipped, names, onnx_path)
     fresh = sorted(k for k, _ in model.named_parameters() if k not in filled)
     return {"version": VERSION, "card": card, "config": cfg.to_dict(), "model": state, "optim": None,
             "step": 0, "elapsed": 0.0, "run": {"from_onnx": onnx_path, "fresh": fresh}}
