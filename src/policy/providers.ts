@@ -44,7 +44,7 @@ export type Log = (line: string) => void;
 function sessionOptions(
   provider: ProviderName,
   gpuOutputs: readonly string[],
-  extra: ort.InferenceSession.SessionOptions = {},
+  more: ort.InferenceSession.SessionOptions = {},
 ): ort.InferenceSession.SessionOptions {
   // onnxruntime-node binds device outputs as WebGPU buffers only; CUDA/TensorRT outputs come to the host.
   const onGpu = provider === "webgpu" ? "gpu-buffer" : undefined;
@@ -58,7 +58,7 @@ function sessionOptions(
     ...(onGpu && gpuOutputs.length
       ? { preferredOutputLocation: Object.fromEntries(gpuOutputs.map((n) => [n, onGpu] as const)) }
       : {}),
-    ...extra,
+    ...more,
   };
 }
 
@@ -70,8 +70,9 @@ export async function openSession(
     fallbacks?: ProviderName[];
     log?: Log;
     gpuOutputs?: readonly string[];
-    /** More session options (e.g. profiling for a benchmark); they override ours. */
-    extra?: ort.InferenceSession.SessionOptions;
+    /** More session options (e.g. profiling, or provider settings as config entries in their
+     * `extra`, for a benchmark); they override ours. */
+    sessionOptions?: ort.InferenceSession.SessionOptions;
   } = {},
 ): Promise<OpenedSession> {
   const log = options.log ?? (() => {});
@@ -79,7 +80,7 @@ export async function openSession(
   const failures: string[] = [];
   for (const p of chain) {
     try {
-      const session = await ort.InferenceSession.create(modelPath, sessionOptions(p, options.gpuOutputs ?? [], options.extra));
+      const session = await ort.InferenceSession.create(modelPath, sessionOptions(p, options.gpuOutputs ?? [], options.sessionOptions));
       if (failures.length) log(`execution provider: using ${p} after ${failures.join("; ")}`);
       return { session, provider: p };
     } catch (err) {

@@ -159,7 +159,7 @@ export async function onnxRows(o: OnnxRunOptions): Promise<GpuRow[]> {
     fallbacks: [],
     log: o.log,
     gpuOutputs: onDevice,
-    ...(o.config ? { extra: { extra: o.config.entries } } : {}),
+    ...(o.config ? { sessionOptions: { extra: o.config.entries } } : {}),
   });
   o.log(`${o.model} on ${provider}: session open in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const toHost = async (outs: ort.InferenceSession.OnnxValueMapType) => {
@@ -272,7 +272,7 @@ async function profile(o: OnnxRunOptions, io: IoFile, T: Record<string, HostTens
   const { session } = await openSession(o.onnx, provider, {
     fallbacks: [],
     gpuOutputs: presentOuts,
-    extra: { enableProfiling: true, profileFilePrefix: prefix, ...(o.config ? { extra: o.config.entries } : {}) },
+    sessionOptions: { enableProfiling: true, profileFilePrefix: prefix, ...(o.config ? { extra: o.config.entries } : {}) },
   });
   const steps = Math.min(30, io.steps);
   let outs = await session.run(prefillFeeds(io, T));
@@ -315,7 +315,7 @@ export async function dispatchRow(
   log: (l: string) => void,
   config?: RowConfig,
 ): Promise<GpuRow> {
-  const { session } = await openSession(onnx, provider, { fallbacks: [], log, ...(config ? { extra: { extra: config.entries } } : {}) });
+  const { session } = await openSession(onnx, provider, { fallbacks: [], log, ...(config ? { sessionOptions: { extra: config.entries } } : {}) });
   const x = new ort.Tensor("float32", new Float32Array(16), [1, 16]);
   for (let i = 0; i < 5; i++) await (((await session.run({ x })).y as ort.Tensor).getData());
   const us: number[] = [];
