@@ -35,6 +35,15 @@ const FUNNEL_SLOPE = 2.5;
 const FUNNEL_FLAT = 0.008;
 /** Below the funnel by more than this, and away from the point: rise straight up before travelling. */
 const BELOW_FUNNEL = 0.012;
+/** Push: the corridor behind the named block where the tip may stay low — along the push line from
+ * CORRIDOR_CLEAR behind the contact point back to the stand-off point's flat, CORRIDOR_HALF either
+ * side. Everywhere in it is behind the block's back face, so a low tip slides to the stand-off
+ * point in it instead of rising over the whole funnel: a policy a few centimetres off the line
+ * then sees one motion (slide), where the point-centred funnel asked it to rise 6 cm from one
+ * state and to push from its neighbour, and it learnt to hover between them (models/reference/EVAL.md,
+ * session 6). CORRIDOR_CLEAR keeps the funnel above a block's top (Z_TOUCH) over the block itself. */
+const CORRIDOR_CLEAR = 0.016;
+const CORRIDOR_HALF = 0.04;
 
 export function funnelZ(d: number, zLow: number): number {
   return Math.min(Z_SAFE, zLow + FUNNEL_SLOPE * Math.max(0, d - FUNNEL_FLAT));
@@ -78,7 +87,7 @@ export class ScriptedExpert {
     }
     if (this.phase === "retract") return this.raise(q);
     const goal = this.standoffPoint(t, spec);
-    const d = Math.hypot(t.tip.x - goal.x, t.tip.y - goal.y);
+    const d = push ? this.corridorDistance(t) : Math.hypot(t.tip.x - goal.x, t.tip.y - goal.y);
     const z = funnelZ(d, push ? Z_PUSH : Z_REACH);
     const rising = t.tip.z < z - BELOW_FUNNEL && d > 2 * FUNNEL_FLAT;
     if (rising || this.branch === null) {
@@ -136,6 +145,17 @@ export class ScriptedExpert {
     this.branch = null;
     this.phase = "lift";
     return this.raise(t.joints);
+  }
+
+  /** Horizontal distance from the tip to the push corridor (0 inside it). */
+  private corridorDistance(t: Truth): number {
+    const { ux, uy, blk } = this.pushLine(t);
+    const c = this.contactDistance(t, t.spec, ux, uy);
+    const along = (t.tip.x - blk.x) * ux + (t.tip.y - blk.y) * uy;
+    const across = -(t.tip.x - blk.x) * uy + (t.tip.y - blk.y) * ux;
+    const da = Math.max(-(c + STANDOFF + FUNNEL_FLAT) - along, 0, along + c + CORRIDOR_CLEAR);
+    const dc = Math.max(Math.abs(across) - CORRIDOR_HALF, 0);
+    return Math.hypot(da, dc);
   }
 
   private pushLine(t: Truth): { ux: number; uy: number; blk: { x: number; y: number } } {
