@@ -3,7 +3,6 @@
 // (the shipped one where it exists). `realtime` is the 60 s run — tick jitter p99 and deadline
 // misses; `soak` is the 10-minute run — resident memory growth after warm-up and in all.
 import { spawn } from "node:child_process";
-import { PerformanceObserver } from "node:perf_hooks";
 import { existsSync } from "node:fs";
 import { atMost, info, type Bench, type BenchResult } from "../../src/cli/bench-types.ts";
 import { quantile } from "../../src/cli/stats.ts";
@@ -15,6 +14,7 @@ import { monotonicTime } from "../../src/loop/time-source.ts";
 import { DEFAULT_LOOP_TOPICS as T } from "../../src/loop/topics.ts";
 import { OnnxPolicy } from "../../src/policy/onnx-policy.ts";
 import { freePortPair } from "../bus/fixtures/ports.ts";
+import { describeGcKinds, watchGc, type GcSummary } from "./gc-watch.ts";
 
 const RATE_HZ = 50;
 
@@ -59,8 +59,8 @@ interface RunFigures {
   /** Ticks whose work took over half a period: where the time went (listenMs > 0: the model
    * spoke), and whether the tick ended its episode. */
   slow: { ms: number; episodeEnd: boolean; composeMs: number; stepMs: number; listenMs: number }[];
-  /** Garbage-collection pauses over 5 ms (ms), from node's performance observer. */
-  gcPauses: number[];
+  /** Garbage collection in this process (loop, model, bus) over the timed run. */
+  gc: GcSummary;
   /** Utterances the loop cut at its listen budget. */
   cut: number;
 }
@@ -80,11 +80,6 @@ async function runAt50Hz(seconds: number): Promise<RunFigures> {
   );
   const bus = await ZmqBus.open(url);
   try {
-    const gcPauses: number[] = [];
-    const gc = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) if (e.duration > 5) gcPauses.push(e.duration);
-    });
-    gc.observe({ entryTypes: ["gc"] });
     const clock = new FixedRateClock({ rateHz: RATE_HZ, time: monotonicTime });
     const loop = new ClosedLoop({ policy, bus, clock, time: monotonicTime });
     for (const t of [T.image, T.detections, T.joints]) await bus.ready(t);
@@ -108,6 +103,7 @@ async function runAt50Hz(seconds: number): Promise<RunFigures> {
     let cut = 0;
     let ticks = 0;
     let episodes = 0;
+    const gc = watchGc();
     while (ticks + clock.stats().missed < total) {
       const result = await loop.runEpisode("push the red block into the blue zone", { maxTicks: total - ticks - clock.stats().missed });
       lateMs.push(...result.lateMs);
@@ -120,8 +116,8 @@ async function runAt50Hz(seconds: number): Promise<RunFigures> {
       ticks += result.ticks;
       episodes += 1;
     }
+    const gcSummary = gc.stop();
     clearInterval(sampler);
-    gc.disconnect();
     await loop.close();
     return {
       lateMs,
@@ -136,7 +132,7 @@ async function runAt50Hz(seconds: number): Promise<RunFigures> {
       prefixHits: policy.prefixHits,
       tickMs,
       slow,
-      gcPauses,
+      gc: gcSummary,
       cut,
     };
   } finally {
@@ -155,9 +151,22 @@ function slowNote(f: RunFigures): string {
   const list = worst
     .map((t) => `${t.ms.toFixed(1)} ms (compose ${t.composeMs.toFixed(1)}, step ${t.stepMs.toFixed(1)}${t.listenMs ? `, words ${t.listenMs.toFixed(1)}` : ""})${t.episodeEnd ? " ended the episode" : ""}`)
     .join("; ");
-  const longest = [...f.gcPauses].sort((a, b) => b - a).slice(0, 5);
-  const gc = f.gcPauses.length ? `; ${f.gcPauses.length} GC pauses over 5 ms, the longest ${longest.map((d) => d.toFixed(1)).join(", ")} ms` : "; no GC pause over 5 ms";
+  const longest = f.gc.long.slice(0, 5);
+  const gc = longest.length ? `; ${f.gc.long.length} GC pauses over 5 ms, the longest ${longest.map((p) => `${p.ms.toFixed(1)} (${p.kind})`).join(", ")} ms` : "; no GC pause over 5 ms";
   return `${f.slow.length} ticks took over half a period: ${spoke} of them the model spoke in (${f.cut} utterances cut at the listen budget), ${ends} ended an episode; slowest ${list}${gc}`;
+}
+
+/** The load-independent side of GC pauses: what the loop's process allocates per tick, and the
+ * collections that came of it. */
+function gcRows(prefix: string, f: RunFigures): BenchResult[] {
+  const ticks = f.ticks + f.missed;
+  const pauses = Object.values(f.gc.kinds);
+  const totalMs = pauses.reduce((sum, k) => sum + k.totalMs, 0);
+  const count = pauses.reduce((sum, k) => sum + k.count, 0);
+  return [
+    info(`${prefix}.gc.heap_alloc_per_tick`, f.gc.allocatedBytes / ticks / 1024, "KB", `JS heap allocated by this process over ${ticks} ticks: ${(f.gc.allocatedBytes / 2 ** 20).toFixed(0)} MB`),
+    info(`${prefix}.gc.pause_total`, totalMs, "ms", `${count} collections: ${describeGcKinds(f.gc)}`),
+  ];
 }
 
 async function realtimeRows(quick: boolean): Promise<BenchResult[]> {
@@ -170,6 +179,7 @@ async function realtimeRows(quick: boolean): Promise<BenchResult[]> {
     atMost("realtime.deadline_misses", f.missed, "ticks", 0, `of ${f.ticks + f.missed}, over ${f.episodes} episodes (${f.prefixHits} started from the prefix cache)`),
     info("realtime.step.p50", quantile(f.stepMs, 0.5), "ms"),
     info("realtime.tick.p99", quantile(f.tickMs, 0.99), "ms", `a tick's own work, compose to command; ${slowNote(f)}`),
+    ...gcRows("realtime", f),
   ];
 }
 
@@ -181,6 +191,7 @@ async function soakRows(quick: boolean): Promise<BenchResult[]> {
     atMost("soak.rss_growth", f.rssEndMb - f.rssWarmMb, "MB", 10, `${note}; after 5 s warm-up ${f.rssWarmMb.toFixed(0)} MB, at the end ${f.rssEndMb.toFixed(0)} MB`),
     atMost("soak.rss_max", f.rssMaxMb, "MB", 300, "the whole runtime (this process: loop, model, bus; the simulator is its own process)"),
     atMost("soak.deadline_misses", f.missed, "ticks", 0, `of ${f.ticks + f.missed}, over ${f.episodes} episodes (${f.prefixHits} started from the prefix cache); ${slowNote(f)}`),
+    ...gcRows("soak", f),
   ];
 }
 
