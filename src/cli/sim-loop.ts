@@ -44,6 +44,9 @@ export interface SimLoopOptions {
   /** Called with every simulator message (sim-time stamped) and, before each simulated tick, with
    * the commands the loop sent for it: what a lockstep recorder logs at simulation time. */
   onSimMessages?: (sim: Sim, messages: readonly SimMessage[], commands: readonly SimCommand[]) => void;
+  /** Called before each simulated tick with the commands the loop sent for the current state
+   * (none when it held). */
+  onCommands?: (sim: Sim, commands: readonly SimCommand[]) => void;
 }
 
 /** Runs one model-driven episode of `seed`/`task` in lockstep. */
@@ -79,6 +82,7 @@ export async function runSimEpisode(sim: Sim, seed: number, task: TaskName, o: S
       if (o.paceRealtime) await monotonicTime.sleepUntil(wallStart + time.now());
       const sent = inbox.splice(0);
       o.onSimMessages?.(sim, [], sent);
+      o.onCommands?.(sim, sent);
       judged = sim.step(sent);
       o.onTick?.(sim);
       o.onSimMessages?.(sim, judged.messages, []);

@@ -6,6 +6,7 @@ import { quantile } from "./stats.ts";
 import { CliError } from "./errors.ts";
 import { progress } from "./progress.ts";
 import { runSimEpisode, type SimEpisodeOutcome } from "./sim-loop.ts";
+import { ExpertTrace } from "./expert-trace.ts";
 import { OnnxPolicy } from "../policy/onnx-policy.ts";
 import { parseProvider } from "../policy/providers.ts";
 import type { Bus } from "../bus/types.ts";
@@ -29,6 +30,8 @@ export interface ModelRunOptions {
   listen?: boolean;
   /** Write the last episode's camera frame and top-down trace to this PNG. */
   snapshot?: string;
+  /** Write every tick's command beside the scripted expert's label for the same state (JSONL). */
+  trace?: string;
 }
 
 export interface TaskSummary {
@@ -106,11 +109,17 @@ export async function runModelEpisodes(o: ModelRunOptions): Promise<ModelRunSumm
   const bar = progress({ label: "sim", total: o.episodes, unit: "episodes", quiet: o.quiet || o.episodes < 5 });
   const results: SimEpisodeOutcome[] = [];
   const { traceTick, writeSnapshot } = await import("../../sim/snapshot.ts");
+  const expertTrace = o.trace ? new ExpertTrace(o.trace) : null;
   for (let i = 0; i < o.episodes; i++) {
     const trace = { tip: [], block: [] };
     const last = i === o.episodes - 1 && o.snapshot;
+    const onTick = (s: typeof sim) => {
+      if (last) traceTick(s, trace);
+      expertTrace?.onTick(s);
+    };
     const r = await runSimEpisode(sim, o.seed + i, taskOf(o.task, i), {
-      ...(last ? { onTick: (s: typeof sim) => traceTick(s, trace) } : {}),
+      ...(last || expertTrace ? { onTick } : {}),
+      ...(expertTrace ? { onCommands: expertTrace.onCommands } : {}),
       policy,
       dropFrames: o.dropFrames,
       ...(o.chunk ? { chunkHorizon: o.chunk } : {}),
@@ -119,6 +128,7 @@ export async function runModelEpisodes(o: ModelRunOptions): Promise<ModelRunSumm
       ...(o.listen === false ? { listen: false } : {}),
     });
     results.push(r);
+    expertTrace?.endEpisode(r.outcome);
     if (last) writeSnapshot(o.snapshot!, sim, trace);
     const holds = Object.entries(r.loop.holds).map(([k, v]) => `${k} ${v}`).join(", ");
     if (!o.quiet) {
@@ -130,6 +140,7 @@ export async function runModelEpisodes(o: ModelRunOptions): Promise<ModelRunSumm
     bar.tick(1, r.outcome);
   }
   bar.stop();
+  expertTrace?.close();
   sim.close();
   await policy.close();
   return summarise(results, o.model, policy.provider, o.dropFrames);

@@ -13,6 +13,7 @@ interface SimOptions {
   task: string;
   json?: boolean;
   snapshot?: string;
+  trace?: string;
   realtime?: boolean;
   bus: string;
   hub?: boolean;
@@ -57,6 +58,7 @@ export function register(program: Command): void {
     .option("--task <task>", "reach, push, or all (alternating, reach first)", "all")
     .option("--json", "print the summary as JSON (episode lines go to stderr)")
     .option("--snapshot <file.png>", "write the camera frame and a top-down view of the last episode")
+    .option("--trace <file.jsonl>", "with a model driving: each tick's command beside the scripted expert's for the same state, as JSON lines")
     .option("--realtime", "run in real time on a bus, publishing sensors and taking commands")
     .option("--bus <url>", "with --realtime: the bus", "zmq://127.0.0.1:7600")
     .option("--hub", "with --realtime on ZeroMQ: host the bus hub in this process")
@@ -69,6 +71,8 @@ export function register(program: Command): void {
       const task = opts.task as "reach" | "push" | "all";
       const seed = intOption(opts.seed, "--seed", 0);
       const camera = cameraOption(opts.camera);
+      // The trace compares a model's commands with the expert's: there must be a model driving in lockstep.
+      if (opts.trace && (opts.realtime || opts.expert)) throw new CliError(`sim: --trace needs a model driving in lockstep, not --${opts.realtime ? "realtime" : "expert"}`);
       if (opts.realtime) return realtime(opts, seed, task, camera);
       if (opts.expert) return expert(opts, seed, task, camera);
       if (opts.snapshot && opts.episodes === undefined) return snapshotOnly(opts.snapshot, seed, task === "all" ? "reach" : task, camera);
@@ -137,6 +141,7 @@ async function modelDriven(opts: SimOptions, seed: number, task: "reach" | "push
       paceRealtime: Boolean(view),
       ...(opts.ignoreDone ? { listen: false } : {}),
       ...(opts.snapshot ? { snapshot: opts.snapshot } : {}),
+      ...(opts.trace ? { trace: opts.trace } : {}),
     });
     process.stdout.write(opts.json ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary) + "\n");
     if (opts.snapshot) process.stderr.write(`snapshot: ${opts.snapshot}\n`);
