@@ -5,7 +5,6 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CliError } from "./errors.ts";
-import { keepYoungGenerationSmall, runsRealtime } from "./young-generation.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = JSON.parse(readFileSync(join(here, "../../package.json"), "utf8")) as { version: string };
@@ -15,8 +14,6 @@ export interface CommandModule {
 }
 
 async function main(argv: string[]): Promise<void> {
-  // Before the commands load: the young generation grows while modules load (young-generation.ts).
-  if (runsRealtime(argv)) keepYoungGenerationSmall();
   const program = new Command("omniloop")
     .description("A runtime for embodied agents: omnitokens through an ONNX transformer in a closed loop over ROS 2.")
     .version(pkg.version)
