@@ -2,7 +2,7 @@
 // safety filter → actuators — and a success floor, so a change that breaks any link (an encoder,
 // the composer, the cache, the command path) shows as lost episodes. The floor is well below what
 // the model gets (models/reference/EVAL.md): onnxruntime's CPU kernels may round differently on
-// another machine, and an episode can flip (it touches in 100 of seeds 0–99). The model's words are not listened to here: its
+// another machine, and an episode can flip (it touches in 99 of seeds 0–99). The model's words are not listened to here: its
 // early "done" is measured by `omniloop sim` and reported in EVAL.md, not part of the floor.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
