@@ -38,7 +38,7 @@ export class ExpertTrace {
   #ticks = 0;
   #episode: { seed: number; task: string } | null = null;
 
-  constructor(readonly path: string) {
+  constructor(path: string) {
     this.#fd = openSync(path, "w");
   }
 
