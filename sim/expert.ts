@@ -49,11 +49,31 @@ export function funnelZ(d: number, zLow: number): number {
   return Math.min(Z_SAFE, zLow + FUNNEL_SLOPE * Math.max(0, d - FUNNEL_FLAT));
 }
 
+/** Horizontal distance from the tip to the push corridor (0 inside it). */
+function corridorDistance({ c, along, across }: PushFrame): number {
+  const da = Math.max(-(c + STANDOFF + FUNNEL_FLAT) - along, 0, along + c + CORRIDOR_CLEAR);
+  const dc = Math.max(Math.abs(across) - CORRIDOR_HALF, 0);
+  return Math.hypot(da, dc);
+}
+
 /** What the expert did this tick (for logs and tests); its command is a function of the state alone,
  * apart from the elbow branch, chosen whenever it rises and kept while it travels. */
 export type ExpertPhase = "lift" | "approach" | "push" | "retract" | "stuck";
 
 type Branch = 0 | 1; // index into inverseKinematics(): elbow-positive, elbow-negative
+
+/** The push line through the named block towards the zone's centre, and the tip in its frame:
+ * computed once a tick and shared by the push pose, the push step, the corridor and the stand-off. */
+interface PushFrame {
+  ux: number;
+  uy: number;
+  blk: { x: number; y: number };
+  /** Block centre to tip centre at contact on the line (contactDistance). */
+  c: number;
+  /** The tip relative to the block's centre: along the line (towards the zone), and across it. */
+  along: number;
+  across: number;
+}
 
 export class ScriptedExpert {
   phase: ExpertPhase = "lift";
@@ -78,21 +98,21 @@ export class ScriptedExpert {
   act(t: Truth): Float64Array {
     const spec = t.spec;
     const q = t.joints;
-    const push = spec.task === "push" && spec.targetZone !== null;
-    if (push && this.phase !== "retract") {
+    const f = spec.task === "push" && spec.targetZone !== null ? this.pushFrame(t) : null;
+    if (f && this.phase !== "retract") {
       const zone = spec.zones[spec.targetZone!]!;
       const blk = t.blocks[spec.targetBlock]!.position;
       if (Math.hypot(zone.x - blk.x, zone.y - blk.y) < 0.008) this.phase = "retract";
-      else if (this.inPushPose(t)) return this.pushStep(t);
+      else if (this.inPushPose(t, f)) return this.pushStep(t, f);
     }
     if (this.phase === "retract") return this.raise(q);
-    const goal = this.standoffPoint(t, spec);
-    const d = push ? this.corridorDistance(t) : Math.hypot(t.tip.x - goal.x, t.tip.y - goal.y);
-    const z = funnelZ(d, push ? Z_PUSH : Z_REACH);
+    const goal = this.standoffPoint(t, spec, f);
+    const d = f ? corridorDistance(f) : Math.hypot(t.tip.x - goal.x, t.tip.y - goal.y);
+    const z = funnelZ(d, f ? Z_PUSH : Z_REACH);
     const rising = t.tip.z < z - BELOW_FUNNEL && d > 2 * FUNNEL_FLAT;
     if (rising || this.branch === null) {
       // Choose the elbow branch while the arm only moves vertically, so the choice cannot flip mid-travel.
-      const branch = this.pickBranch(q, spec, t);
+      const branch = this.pickBranch(q, spec, t, goal);
       if (branch === null) {
         this.phase = "stuck";
         return this.raise(q);
@@ -117,22 +137,16 @@ export class ScriptedExpert {
   }
 
   /** Low, behind the named block on its push line, and square to it: pushing goes on. */
-  private inPushPose(t: Truth): boolean {
+  private inPushPose(t: Truth, { c, along, across }: PushFrame): boolean {
     if (t.tip.z > Z_PUSH + 0.004) return false;
-    const { ux, uy, blk } = this.pushLine(t);
-    const c = this.contactDistance(t, t.spec, ux, uy);
-    const along = (t.tip.x - blk.x) * ux + (t.tip.y - blk.y) * uy;
-    const across = -(t.tip.x - blk.x) * uy + (t.tip.y - blk.y) * ux;
     if (Math.abs(across) > 0.6 * BLOCK_HALF) return false;
     if (along > -c + 0.006) return false; // beside or past the block
     return along >= -c - STANDOFF - FUNNEL_FLAT;
   }
 
   /** One push step: aim a step past the contact point, on the line through the block's centre. */
-  private pushStep(t: Truth): Float64Array {
+  private pushStep(t: Truth, { ux, uy, blk, c }: PushFrame): Float64Array {
     this.phase = "push";
-    const { ux, uy, blk } = this.pushLine(t);
-    const c = this.contactDistance(t, t.spec, ux, uy);
     const aimX = blk.x - ux * (c - PUSH_STEP);
     const aimY = blk.y - uy * (c - PUSH_STEP);
     const ex = aimX - t.tip.x;
@@ -147,23 +161,16 @@ export class ScriptedExpert {
     return this.raise(t.joints);
   }
 
-  /** Horizontal distance from the tip to the push corridor (0 inside it). */
-  private corridorDistance(t: Truth): number {
-    const { ux, uy, blk } = this.pushLine(t);
-    const c = this.contactDistance(t, t.spec, ux, uy);
-    const along = (t.tip.x - blk.x) * ux + (t.tip.y - blk.y) * uy;
-    const across = -(t.tip.x - blk.x) * uy + (t.tip.y - blk.y) * ux;
-    const da = Math.max(-(c + STANDOFF + FUNNEL_FLAT) - along, 0, along + c + CORRIDOR_CLEAR);
-    const dc = Math.max(Math.abs(across) - CORRIDOR_HALF, 0);
-    return Math.hypot(da, dc);
-  }
-
-  private pushLine(t: Truth): { ux: number; uy: number; blk: { x: number; y: number } } {
+  private pushFrame(t: Truth): PushFrame {
     const spec = t.spec;
     const zone = spec.zones[spec.targetZone!]!;
     const blk = t.blocks[spec.targetBlock]!.position;
     const dist = Math.hypot(zone.x - blk.x, zone.y - blk.y) || 1;
-    return { ux: (zone.x - blk.x) / dist, uy: (zone.y - blk.y) / dist, blk };
+    const ux = (zone.x - blk.x) / dist;
+    const uy = (zone.y - blk.y) / dist;
+    const along = (t.tip.x - blk.x) * ux + (t.tip.y - blk.y) * uy;
+    const across = -(t.tip.x - blk.x) * uy + (t.tip.y - blk.y) * ux;
+    return { ux, uy, blk, c: this.contactDistance(t, spec, ux, uy), along, across };
   }
 
   private raise(q: Float64Array): Float64Array {
@@ -171,15 +178,13 @@ export class ScriptedExpert {
   }
 
   /** Where the tip goes before it comes down: above the block (reach), or behind it (push). */
-  private standoffPoint(t: Truth, spec: EpisodeSpec): { x: number; y: number } {
-    const blk = t.blocks[spec.targetBlock]!.position;
-    if (spec.task === "reach" || spec.targetZone === null) return { x: blk.x, y: blk.y };
-    const zone = spec.zones[spec.targetZone]!;
-    const dist = Math.hypot(zone.x - blk.x, zone.y - blk.y) || 1;
-    const ux = (zone.x - blk.x) / dist;
-    const uy = (zone.y - blk.y) / dist;
-    const back = this.contactDistance(t, spec, ux, uy) + STANDOFF;
-    return { x: blk.x - ux * back, y: blk.y - uy * back };
+  private standoffPoint(t: Truth, spec: EpisodeSpec, f: PushFrame | null): { x: number; y: number } {
+    if (!f) {
+      const blk = t.blocks[spec.targetBlock]!.position;
+      return { x: blk.x, y: blk.y };
+    }
+    const back = f.c + STANDOFF;
+    return { x: f.blk.x - f.ux * back, y: f.blk.y - f.uy * back };
   }
 
   /** Distance from the block's centre to the tip's centre when the tip touches the block's
@@ -194,10 +199,9 @@ export class ScriptedExpert {
   /** The elbow branch that keeps the most of the task within joint limits (the stand-off point,
    * then the push line up to the zone), nearest the current pose on a tie; null when the
    * stand-off point is out of reach on both (the block drifted where the arm cannot follow). */
-  private pickBranch(q: Float64Array, spec: EpisodeSpec, t: Truth): Branch | null {
+  private pickBranch(q: Float64Array, spec: EpisodeSpec, t: Truth, start: { x: number; y: number }): Branch | null {
     const pts: [number, number][] = [];
     const blk = t.blocks[spec.targetBlock]!.position;
-    const start = this.standoffPoint(t, spec);
     pts.push([start.x, start.y]);
     if (spec.task === "push" && spec.targetZone !== null) {
       const zone = spec.zones[spec.targetZone]!;
