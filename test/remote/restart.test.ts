@@ -62,6 +62,10 @@ test("server killed mid-episode: steps fail within the deadline; after a restart
       assert.ok(performance.now() - t0 < 40 + 100, `a step while the server is gone fails within its deadline (took ${performance.now() - t0} ms)`);
     }
     server = serve(url);
+    // Wait until the new server answers before stepping again: on a loaded machine its start can
+    // take seconds, and a step a tick meanwhile would outlast the context window, after which the
+    // server's window (re-prefilled, then slid) is no longer the local policy's fed straight through.
+    await (await RemotePolicy.connect({ url, deadlineMs: 1000, connectTimeoutMs: 30_000 })).close();
     let got: Omnitoken | undefined;
     for (let k = 6; got === undefined; k++) {
       assert.ok(k < 6 + 600, "the remote policy resumed within 60 s of the restart");
