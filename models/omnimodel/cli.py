@@ -83,6 +83,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     g.add_argument("--fail-keep-s", type=float, default=None, metavar="S",
                    help="keep only the first S seconds (after the command prefix) of episodes whose outcome is not "
                         "'success', e.g. DAgger rollouts that stall; instead of --only-success")
+    g.add_argument("--only-heads", default="", metavar="COLS",
+                   help="train only these columns' output heads (joined by +, e.g. text), every other weight "
+                        "kept exactly as --init gave it: fine-tune when the model speaks without moving its actions")
     g.add_argument("--action-target", choices=ACTION_TARGETS, default="next",
                    help="next: the measured joints of the next tick; command: the expert's command (command.npy)")
     g.add_argument("--seed", type=int, default=0)
@@ -119,6 +122,18 @@ def parse_phases(spec: str, columns: list[Column]) -> list[tuple[str, frozenset[
             raise TrainError(f"--phases {spec!r}: no column {', '.join(bad)} (columns: {', '.join(names)}, or 'all')")
         out.append((cols, frozenset(chosen), int(n)))
     return out
+
+
+def parse_only_heads(spec: str, columns: list[Column]) -> frozenset[str] | None:
+    """'text' or 'text+action' -> the columns whose heads train; '' -> None (every weight trains)."""
+    if not spec:
+        return None
+    names = [c.name for c in columns]
+    chosen = spec.split("+")
+    bad = [c for c in chosen if c not in names]
+    if bad:
+        raise TrainError(f"--only-heads {spec!r}: no column {', '.join(bad)} (columns: {', '.join(names)})")
+    return frozenset(chosen)
 
 
 def build_config(args: argparse.Namespace, columns: list[Column], card: dict) -> ModelConfig:

@@ -19,7 +19,7 @@ import torch
 import torch.distributed as dist
 
 from . import checkpoint as ckpt
-from .cli import TrainError, pairs, build_config, parse_args, parse_phases
+from .cli import TrainError, pairs, build_config, parse_args, parse_only_heads, parse_phases
 from .config import ModelConfig
 from .data import Batcher, Dataset, Sampler, fail_keep_tokens, select_episodes, to_device, val_windows
 from .finish import finish
@@ -44,10 +44,18 @@ def lr_at(k: int, n: int, args: argparse.Namespace) -> float:
 def make_optimizer(model: OmniModel, args: argparse.Namespace) -> torch.optim.Optimizer:
     # Decay the matrices of linear layers only: not embeddings, norms, biases or the absent vectors.
     decay = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Linear)}
-    params = list(model.parameters())
+    params = [p for p in model.parameters() if p.requires_grad]
     groups = [{"params": [p for p in params if id(p) in decay], "weight_decay": args.weight_decay},
               {"params": [p for p in params if id(p) not in decay], "weight_decay": 0.0}]
     return torch.optim.AdamW(groups, lr=args.lr, betas=(0.9, 0.95))
+
+
+def freeze_all_but_heads(model: OmniModel, columns: frozenset[str]) -> None:
+    """Only these columns' output heads train. Frozen weights get no gradient and are left out of
+    the optimizer, so weight decay cannot move them either: the other columns' outputs stay
+    bit-identical to the initial model's."""
+    for name, p in model.named_parameters():
+        p.requires_grad_(any(name.startswith(f"heads.{c}.") for c in columns))
 
 
 def restrict(batch: dict, columns: list[Column], keep: frozenset[str] | None) -> dict:
@@ -167,6 +175,11 @@ class Run:
         if state is not None or init is not None:
             self.model.load_state_dict((state or init)["model"])
         self.model.to(self.device).train()
+        self.only_heads = parse_only_heads(args.only_heads, cols)
+        if self.only_heads is not None:
+            if init is None and state is None:
+                raise TrainError(f"--only-heads {args.only_heads}: the rest of the model would stay random; give --init")
+            freeze_all_but_heads(self.model, self.only_heads)
         self.optim = make_optimizer(self.model, args)
         if state is not None and state.get("optim"):
             self.optim.load_state_dict(state["optim"])

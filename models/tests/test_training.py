@@ -143,6 +143,25 @@ class Init(unittest.TestCase):
             main(["--data", helpers.dataset(), "--out", helpers.tmpdir("init-onnx-bad"), *SMALL, "--named", "2",
                   "--layers", "3", "--init", os.path.join(base, "card.json")])
 
+    def test_only_heads_trains_that_head_alone(self):
+        # Fine-tuning one column's head (the text head: when the model says "done") must leave every
+        # other weight, so every other column's output, exactly as it was: weight decay included.
+        base, tuned = helpers.tmpdir("heads-base"), helpers.tmpdir("heads-tuned")
+        train(base, "--steps", "6", "--no-export")
+        train(tuned, "--steps", "8", "--lr", "3e-3", "--warmup", "1", "--no-export", "--only-heads", "text",
+              "--init", os.path.join(base, ckpt.FILE))
+        sa, sb = (ckpt.load(os.path.join(d, ckpt.FILE)) for d in (base, tuned))
+        head = [k for k in sa["model"] if k.startswith("heads.text.")]
+        self.assertTrue(head)
+        for k in sa["model"]:
+            if k not in head:
+                self.assertTrue(torch.equal(sa["model"][k], sb["model"][k]), k)
+        self.assertFalse(torch.equal(sa["model"]["heads.text.out.weight"], sb["model"]["heads.text.out.weight"]))
+        with self.assertRaisesRegex(TrainError, r"--only-heads 'lidar': no column lidar \(columns: text, pixels"):
+            train(helpers.tmpdir("heads-bad"), "--only-heads", "lidar", "--init", os.path.join(base, ckpt.FILE))
+        with self.assertRaisesRegex(TrainError, r"--only-heads text: the rest of the model would stay random; give --init"):
+            train(helpers.tmpdir("heads-noinit"), "--only-heads", "text")
+
 
 class CommandLine(unittest.TestCase):
     def test_errors_name_the_option(self):
