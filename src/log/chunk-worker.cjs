@@ -55,18 +55,30 @@ function own(bytes) {
 }
 
 // { compression, compressedData } at `level`, `compression` "zstd" or "lz4". lz4 through lz4-napi
-// where it loads: a frame of blocks (chunk-codec.cjs lz4Frame) in a buffer kept from chunk to
-// chunk — a view into it, valid until the next lz4 chunk (see `transient`); lz4js otherwise,
-// keeping its frame only if the reference decoder reads it back (lz4js writes some multi-block
-// frames that LZ4's C library rejects) and storing the chunk uncompressed if not.
-let lz4Out = new Uint8Array(0);
+// where it loads: a frame of blocks (chunk-codec.cjs lz4Frame) in one of a few buffers kept from
+// chunk to chunk — a view into it, the job's until `release` gives the buffer back (after the
+// chunk is written, or copied out); lz4js otherwise, keeping its frame only if the reference
+// decoder reads it back (lz4js writes some multi-block frames that LZ4's C library rejects) and
+// storing the chunk uncompressed if not.
+// One buffer per job rather than one for the worker: a chunk waiting for its turn to be written
+// keeps its frame where it was built, instead of copying it into fresh memory (page faults here
+// made that copy ~7% of a noisy-camera recording's worker time).
+const frameBuffers = [];
+const lentBuffers = new Set();
+const lentNow = []; // lent during the current pack()
 const lz4Buffer = (bound) => {
-  if (lz4Out.byteLength < bound) lz4Out = new Uint8Array(bound);
-  return lz4Out;
+  let b = frameBuffers.pop();
+  if (!b || b.byteLength < bound) b = new Uint8Array(Math.max(bound, b ? b.byteLength : 0));
+  lentBuffers.add(b.buffer);
+  lentNow.push(b);
+  return b;
 };
+/** Gives back the frame buffer `bytes` lives in, if it is one (a few are kept). */
+function release(bytes) {
+  if (!bytes || !lentBuffers.delete(bytes.buffer)) return;
+  if (frameBuffers.length < 4) frameBuffers.push(new Uint8Array(bytes.buffer));
+}
 const lz4Block = (piece) => lz4Native.compressSync(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
-/** Whether `bytes` lives in a buffer the next chunk overwrites. */
-const transient = (bytes) => bytes.buffer === lz4Out.buffer;
 function packFull(compression, level, raw) {
   if (compression === "zstd") {
     if (nativeZstd) {
@@ -93,6 +105,14 @@ function packFull(compression, level, raw) {
 let sampleBuffer;
 const scratch = () => (sampleBuffer = sampleBuffer || new Uint8Array(ADAPTIVE.slices * ADAPTIVE.sliceBytes));
 function pack(job) {
+  lentNow.length = 0;
+  const packed = packWith(job);
+  // A frame adaptive compression then turned down (the chunk is stored raw) gives its buffer back.
+  for (const b of lentNow) if (b.buffer !== packed.compressedData.buffer) release(b);
+  lentNow.length = 0;
+  return packed;
+}
+function packWith(job) {
   if (job.compression === "auto") {
     const zstd = (raw) => packFull("zstd", job.level, raw);
     const lz4 = lz4Native ? (raw) => packFull("lz4", job.level, raw) : undefined;
@@ -116,6 +136,7 @@ function compress(job) {
   // Stored raw: the records go back as the chunk's bytes (nothing left to recycle).
   if (compression === "") return [{ id: job.id, kind: "compressed", compression, compressed: raw, crc }, [raw.buffer]];
   const compressed = own(bytes);
+  release(bytes);
   return [{ id: job.id, kind: "compressed", compression, compressed, crc, raw }, [compressed.buffer, raw.buffer]];
 }
 
@@ -137,9 +158,6 @@ function compressAndWrite(job) {
   try {
     crc = crc32 ? crc32(raw) : 0;
     ({ compression, compressedData: compressed } = pack(job));
-    // Its turn may come after other jobs have reused the buffer the frame is in: keep a copy.
-    const w = job.write;
-    if (transient(compressed) && Atomics.load(new Int32Array(w.order, 0, 1), 0) !== w.seq) compressed = own(compressed);
   } catch (err) {
     failure = err;
   }
@@ -172,14 +190,15 @@ function compressAndWrite(job) {
     } catch (err) {
       reply({ id: job.id, kind: "error", error: String((err && err.message) || err), raw }, [raw.buffer]);
     } finally {
+      release(compressed);
       Atomics.store(turn, 0, w.seq + 1);
       Atomics.notify(turn, 0);
     }
-  });
+  }, () => release(compressed));
   return undefined; // replied to from whenTurn
 }
 
-function whenTurn(job, run) {
+function whenTurn(job, run, drop) {
   const w = job.write;
   const turn = new Int32Array(w.order, 0, 1);
   const t = Atomics.load(turn, 0);
@@ -187,10 +206,11 @@ function whenTurn(job, run) {
   const waiting = Atomics.waitAsync(turn, 0, t, 120000);
   const again = (outcome) => {
     if (outcome === "timed-out") {
+      drop();
       reply({ id: job.id, kind: "error", error: "chunk " + w.seq + " waited 120 s for its turn to be written (turn " + Atomics.load(turn, 0) + ")", raw: job.data }, [job.data.buffer]);
       return;
     }
-    whenTurn(job, run);
+    whenTurn(job, run, drop);
   };
   if (waiting.async) waiting.value.then(again);
   else again(waiting.value);
