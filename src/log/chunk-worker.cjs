@@ -216,13 +216,15 @@ function whenTurn(job, run, drop) {
   else again(waiting.value);
 }
 
-// The chunk read from the file goes into a buffer kept from job to job.
+// The chunk read from the file goes into a buffer kept from job to job: for a zstd or lz4 chunk,
+// a region of that decoder's WebAssembly memory, which it then decompresses from where it lies
+// (no copy of the compressed bytes into the decoder); otherwise a plain buffer.
 let readBuffer = new Uint8Array(0);
+const headBuffer = new Uint8Array(64);
 function readAt(path, offset, length) {
   const fd = fs.openSync(path, "r");
   try {
-    if (readBuffer.byteLength < length) readBuffer = new Uint8Array(Math.max(length, 2 * readBuffer.byteLength));
-    const buf = readBuffer.subarray(0, length);
+    const buf = readTarget(fd, offset, length);
     let got = 0;
     while (got < length) {
       const n = fs.readSync(fd, buf, got, length - got, offset + got);
@@ -235,6 +237,28 @@ function readAt(path, offset, length) {
     fs.closeSync(fd);
   }
 }
+// Where the chunk record at `offset` is read to: its compression field (opcode, length, start,
+// end, size, CRC, name length, name) says which decoder's memory.
+function readTarget(fd, offset, length) {
+  const head = headBuffer.subarray(0, fs.readSync(fd, headBuffer, 0, Math.min(length, headBuffer.byteLength), offset));
+  let M;
+  if (head.byteLength >= 45) {
+    const nameLength = new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(37, true);
+    const name = nameLength === 3 || nameLength === 4 ? utf8dec.decode(head.subarray(41, 41 + nameLength)) : "";
+    M = name === "lz4" ? lz4Module : name === "zstd" ? zstdModule : undefined;
+    if (M) {
+      try {
+        const ptr = region(M, name + ".src", length);
+        return M.HEAPU8.subarray(ptr, ptr + length);
+      } catch {
+        // no room in that memory: a plain buffer, copied in by the decoder as before
+      }
+    }
+  }
+  if (readBuffer.byteLength < length) readBuffer = new Uint8Array(Math.max(length, 2 * readBuffer.byteLength));
+  return readBuffer.subarray(0, length);
+}
+const utf8dec = new TextDecoder();
 
 const decompress = {
   zstd: (bytes, size) => decompressZstd(bytes, Number(size)),
@@ -252,7 +276,8 @@ function unpack(job) {
 // the same emscripten builds the @foxglove packages load (their own functions allocate and copy
 // out a fresh buffer per call, which on camera logs costs more than decompressing). The result is
 // a view into that memory, valid until the next chunk; split() copies out what leaves the worker.
-// Where the builds do not load that way, the packages' functions do the work.
+// The compressed bytes are read from the file into that memory too (readAt), so they are not
+// copied in. Where the builds do not load that way, the packages' functions do the work.
 let zstdModule;
 let lz4Module;
 let lz4Context = 0;
@@ -268,13 +293,20 @@ function region(M, name, size) {
   }
   return r.ptr;
 }
+// The address of `src` if readAt put it in region `name` of M's memory, else -1. Taken before the
+// output region is sized: growing the memory detaches `src` as a view, but not its bytes.
+function inHeap(M, src, name) {
+  const r = regions.get(name);
+  return r && src.buffer === M.HEAPU8.buffer && src.byteOffset >= r.ptr && src.byteOffset + src.byteLength <= r.ptr + r.size ? src.byteOffset : -1;
+}
 function decompressZstd(src, size) {
   const M = zstdModule;
   if (!M) return wasmZstd.decompress(src, size);
-  const s = region(M, "zstd.src", src.byteLength);
+  const length = src.byteLength; // before sizing the output, which may detach `src`
+  let from = inHeap(M, src, "zstd.src");
   const d = region(M, "zstd.dst", size);
-  M.HEAPU8.set(src, s);
-  const n = M._decompress(d, size, s, src.byteLength);
+  if (from < 0) M.HEAPU8.set(src, (from = region(M, "zstd.src", length)));
+  const n = M._decompress(d, size, from, length);
   if (n < 0) throw new Error("Error during decompression");
   return M.HEAPU8.subarray(d, d + n);
 }
@@ -293,10 +325,11 @@ function decompressLz4(src, size) {
   const M = lz4Module;
   if (!M) return wasmLz4(src, size);
   lz4Context = lz4Context || M._createDecompressionContext();
-  const s = region(M, "lz4.src", src.byteLength);
+  const length = src.byteLength; // before sizing the output, which may detach `src`
+  let from = inHeap(M, src, "lz4.src");
   const d = region(M, "lz4.dst", size);
-  M.HEAPU8.set(src, s);
-  const n = M._decompressFrame(lz4Context, d, size, s, src.byteLength);
+  if (from < 0) M.HEAPU8.set(src, (from = region(M, "lz4.src", length)));
+  const n = M._decompressFrame(lz4Context, d, size, from, length);
   if (n < 0) {
     lz4Context = 0; // a context that failed fails every frame after (see Lz4Decoder)
     throw new Error("Error during decompression");

@@ -51,9 +51,11 @@ export interface ScanOptions {
   prefetch?: boolean;
 }
 
-/** Chunks unpacked ahead at most, and their records' bytes at most. */
+/** Chunks unpacked ahead at most, and their records' bytes at most. 16 MiB is four 4 MiB camera
+ * chunks: with 8 MiB, one of two workers sat idle about a quarter of a noisy-camera replay (a
+ * profile), waiting for the main thread to take the head chunk before it got the next. */
 const AHEAD_CHUNKS = 8;
-const AHEAD_BYTES = 8 * 1024 * 1024;
+const AHEAD_BYTES = 16 * 1024 * 1024;
 /** Messages at least this large come from the worker in a buffer of their own (copied there, off
  * the main thread); smaller ones are copied here. Either way a message owns its bytes. */
 const PART_MIN_BYTES = 64 * 1024;
