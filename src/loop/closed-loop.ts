@@ -44,6 +44,12 @@ export interface LoopOptions {
    * the timeout) does. For evaluating motion alone, and for DAgger, whose episodes must reach the
    * states the policy fails in. Default true. */
   listen?: boolean;
+  /** The model must start speaking on this many control ticks in a row before the loop listens
+   * (feeds its words back, so "done" can end the episode); the first ones are not fed back and
+   * are counted as unconfirmed. A debounce on a guess: a model unsure whether the task is done
+   * starts "done" on one tick and not the next (models/reference/EVAL.md, session 7). Default: the
+   * card's decoding.confirm_done_ticks, else 1 (listen at once). */
+  confirmDone?: number;
 }
 
 export type EpisodeEnd = "model_done" | "timeout" | "stopped";
@@ -64,6 +70,8 @@ export interface EpisodeResult {
   spokeTicks: number[];
   /** Utterances cut short because the tick's listen budget ran out. */
   cutUtterances: number;
+  /** Ticks on which the model started speaking but the loop did not listen yet (confirmDone). */
+  unconfirmedWords: number;
   /** Ticks whose work took over half a period, with where the time went (ms). */
   slowTicks: { tick: number; ms: number; composeMs: number; stepMs: number; listenMs: number }[];
   holds: Partial<Record<HoldReason, number>>;
@@ -80,6 +88,7 @@ export class ClosedLoop {
   private readonly action: ActionColumnSpec;
   private readonly tokenizer: ByteTokenizer;
   private readonly columns: string[];
+  private readonly confirmDone: number;
   private readonly subs: Subscription[] = [];
   /** Present in asynchronous (chunk) mode. */
   readonly chunker: Chunker | null;
@@ -108,6 +117,10 @@ export class ClosedLoop {
     this.tokenizer = new ByteTokenizer(this.card.tokenizer);
     this.chunker = options.chunkHorizon ? new Chunker(options.policy, options.chunkHorizon) : null;
     this.columns = this.card.columns.filter((c) => c.kind !== "text").map((c) => c.name);
+    this.confirmDone = options.confirmDone ?? this.card.decoding?.confirm_done_ticks ?? 1;
+    if (!Number.isInteger(this.confirmDone) || this.confirmDone < 1) {
+      throw new RangeError(`confirmDone: expected a whole number of ticks >= 1, got ${this.confirmDone}`);
+    }
     const now = () => options.time.now();
     const t = this.topics;
     this.subs.push(
@@ -141,11 +154,12 @@ export class ClosedLoop {
     const prefix = this.tokenizer.command(command).map((id, i) => textToken(this.card, id, i, stampOf(0)));
     let prediction: Omnitoken = await this.o.policy.start(prefix);
     let step = prefix.length;
-    const result: EpisodeResult = { ticks: 0, end: "timeout", said: [], stepMs: [], lateMs: [], tickMs: [], spokeTicks: [], cutUtterances: 0, slowTicks: [], holds: {}, surprise: {} };
+    const result: EpisodeResult = { ticks: 0, end: "timeout", said: [], stepMs: [], lateMs: [], tickMs: [], spokeTicks: [], cutUtterances: 0, unconfirmedWords: 0, slowTicks: [], holds: {}, surprise: {} };
     const halfPeriodMs = Number(this.o.clock.periodNs) / 2e6;
     let composeMs = 0;
     let policyMs = 0;
     let listenStart = 0;
+    let speakStreak = 0; // control ticks in a row on which the model started to speak
     const endTick = (k: number, tickStart: number) => {
       const now = performance.now();
       const ms = now - tickStart;
@@ -223,8 +237,12 @@ export class ClosedLoop {
       if (decision.command) this.publishCommand(decision.command, stamp);
       step += 1;
       result.ticks += 1;
-      // 4. the model speaks: feed its words back until EOS
-      if (stepped && this.o.listen !== false && this.speaking(prediction) && !this.chunker) {
+      // 4. the model speaks: feed its words back until EOS (once it has started on confirmDone ticks in a row)
+      const starts = stepped && this.o.listen !== false && !this.chunker && this.speaking(prediction);
+      speakStreak = starts ? speakStreak + 1 : 0;
+      if (starts && speakStreak < this.confirmDone) result.unconfirmedWords += 1;
+      if (starts && speakStreak >= this.confirmDone) {
+        speakStreak = 0;
         result.spokeTicks.push(k);
         listenStart = performance.now();
         const budget = BigInt(Math.round(Number(this.o.clock.periodNs) * (this.o.listenBudget ?? 0.75)));

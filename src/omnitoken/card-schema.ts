@@ -153,6 +153,11 @@ export const cardSchema = {
       additionalProperties: false,
       properties: { layers: positiveInt, heads: positiveInt, head_dim: positiveInt, dtype: { enum: ["float32", "float16"] } },
     },
+    decoding: {
+      type: "object",
+      additionalProperties: false,
+      properties: { confirm_done_ticks: positiveInt },
+    },
     training: {
       type: "object",
       required: ["data"],

@@ -90,6 +90,12 @@ export interface ModelCard {
   context_length: number; // max tokens in the KV cache
   control_rate_hz: number;
   kv_cache: KvCacheSpec;
+  /** How the runtime reads the model's outputs, measured per model (docs/CONVENTIONS.md). */
+  decoding?: {
+    /** The model must start speaking on this many control ticks in a row before the loop listens
+     * (ClosedLoop confirmDone). Default 1. */
+    confirm_done_ticks?: number;
+  };
   training?: { data: string; episodes?: number; steps?: number; command?: string; [k: string]: unknown };
   metrics?: Record<string, number>;
 }

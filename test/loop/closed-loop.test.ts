@@ -29,10 +29,12 @@ interface Script {
   failAt?: number[];
   /** From this policy step on, the model "says" this text then EOS (one token per step). */
   sayFrom?: { step: number; text: string };
+  /** At these policy steps the model starts to say "done"; fed a word of it, it says the next. */
+  startsAt?: number[];
 }
 
 /** A robot that publishes its sensors every tick and records the commands it receives. */
-async function run(script: Script, ticks = 12, loopOptions: { chunkHorizon?: number; tickDelayMs?: number; listen?: boolean } = {}) {
+async function run(script: Script, ticks = 12, loopOptions: { chunkHorizon?: number; tickDelayMs?: number; listen?: boolean; confirmDone?: number; card?: typeof policy.card } = {}) {
   const bus = new MemoryBus();
   const time = new VirtualTime();
   const commands: Float64MultiArray[] = [];
@@ -56,7 +58,7 @@ async function run(script: Script, ticks = 12, loopOptions: { chunkHorizon?: num
   });
   let stepCount = 0;
   const wrapped: Policy = {
-    card: policy.card,
+    card: loopOptions.card ?? policy.card,
     provider: policy.provider,
     start: (p) => policy.start(p),
     rollout: (t, h) => policy.rollout(t, h),
@@ -73,10 +75,24 @@ async function run(script: Script, ticks = 12, loopOptions: { chunkHorizon?: num
       const i = script.sayFrom ? n - script.sayFrom.step : -1;
       out.columns.text!.origin = "predicted";
       out.columns.text!.data[0] = i >= 0 && i < words.length ? words[i]! : PAD;
+      if (script.startsAt) {
+        const done = [...Buffer.from("done"), EOS];
+        const fed = Object.entries(token.columns).every(([name, c]) => name === "text" || c.origin === "absent") ? done.indexOf(token.columns.text!.data[0]!) : -1;
+        out.columns.text!.data[0] = fed >= 0 ? done[fed + 1]! : script.startsAt.includes(n) ? done[0]! : PAD;
+      }
       return out;
     },
   };
-  const loop = new ClosedLoop({ policy: wrapped, bus, clock, time, defaultMaxVelocity: 10, ...(loopOptions.chunkHorizon ? { chunkHorizon: loopOptions.chunkHorizon } : {}), ...(loopOptions.listen === false ? { listen: false } : {}) });
+  const loop = new ClosedLoop({
+    policy: wrapped,
+    bus,
+    clock,
+    time,
+    defaultMaxVelocity: 10,
+    ...(loopOptions.chunkHorizon ? { chunkHorizon: loopOptions.chunkHorizon } : {}),
+    ...(loopOptions.listen === false ? { listen: false } : {}),
+    ...(loopOptions.confirmDone !== undefined ? { confirmDone: loopOptions.confirmDone } : {}),
+  });
   publishSensors();
   const result = await loop.runEpisode("touch the red block", { maxTicks: ticks });
   await loop.close();
@@ -132,6 +148,36 @@ test("with listen: false the model's words neither end the episode nor go on the
   assert.equal(result.end, "timeout");
   assert.deepEqual(result.said, []);
   assert.equal(result.ticks, 12);
+});
+
+test("confirmDone: a one-tick start of \"done\" is not listened to; starts on consecutive ticks are", async () => {
+  const once = await run({ startsAt: [4] }, 12, { confirmDone: 2 });
+  assert.equal(once.result.end, "timeout");
+  assert.deepEqual(once.result.said, []);
+  assert.equal(once.result.unconfirmedWords, 1);
+  assert.equal(once.result.ticks, 12);
+  // Tick 4 starts, tick 5 does not (the streak breaks), ticks 6 and 7 start: listened at 7.
+  const twice = await run({ startsAt: [4, 6, 7] }, 12, { confirmDone: 2 });
+  assert.equal(twice.result.end, "model_done");
+  assert.deepEqual(twice.result.said, ["done"]);
+  assert.equal(twice.result.unconfirmedWords, 2);
+  assert.deepEqual(twice.result.spokeTicks, [7]);
+  assert.equal(twice.result.ticks, 8);
+  // The default is 1: the first start is listened to, as before.
+  const now = await run({ startsAt: [4] });
+  assert.equal(now.result.end, "model_done");
+  assert.equal(now.result.unconfirmedWords, 0);
+  assert.equal(now.result.ticks, 5);
+});
+
+test("confirmDone defaults to the card's decoding.confirm_done_ticks, and must be a whole number >= 1", async () => {
+  const card = { ...policy.card, decoding: { confirm_done_ticks: 3 } };
+  const { result } = await run({ startsAt: [2, 3, 5, 6, 7] }, 12, { card });
+  assert.equal(result.end, "model_done");
+  assert.deepEqual(result.spokeTicks, [7]);
+  assert.equal(result.unconfirmedWords, 4);
+  await assert.rejects(run({}, 2, { confirmDone: 0 }), /confirmDone: expected a whole number of ticks >= 1, got 0/);
+  await assert.rejects(run({}, 2, { confirmDone: 1.5 }), /got 1\.5/);
 });
 
 test("async mode acts from rolled-out chunks while the next one is computed", async () => {

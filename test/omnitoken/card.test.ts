@@ -141,12 +141,22 @@ describe("validateCard rules beyond the fixtures", () => {
     c.metrics = { success: "high" as unknown as number };
     c.colour = "red";
     assert.deepEqual(problemsOf(() => validateCard(c, "x.json")).sort(), [
-      "colour: unknown field (known here: schema_version, name, description, onnx, columns, tokenizer, context_length, control_rate_hz, kv_cache, training, metrics)",
+      "colour: unknown field (known here: schema_version, name, description, onnx, columns, tokenizer, context_length, control_rate_hz, kv_cache, decoding, training, metrics)",
       `columns[3].name: duplicate column name "pixels" (also columns[1])`,
       `metrics.success: expected a number, got "high"`,
     ]);
     assert.deepEqual(problemsOf(() => validateCard([], "y.json")), ["card: expected an object, got an empty list"]);
     assert.deepEqual(problemsOf(() => validateCard({ ...tabletop(), columns: [] })), ["columns: expected a non-empty list, got an empty list"]);
+  });
+
+  it("takes decoding.confirm_done_ticks as a positive integer only", () => {
+    validateCard({ ...tabletop(), decoding: { confirm_done_ticks: 2 } });
+    assert.deepEqual(problemsOf(() => validateCard({ ...tabletop(), decoding: { confirm_done_ticks: 0 } })), [
+      "decoding.confirm_done_ticks: expected a positive integer, got 0",
+    ]);
+    assert.deepEqual(problemsOf(() => validateCard({ ...tabletop(), decoding: { threshold: 0.5 } })), [
+      "decoding.threshold: unknown field (known here: confirm_done_ticks)",
+    ]);
   });
 
   it("refuses a column name every JavaScript object already has", () => {
