@@ -25,6 +25,9 @@ export interface SimEpisodeOutcome {
   duration_s: number;
   loop: EpisodeResult;
   droppedFrames: number;
+  /** With `linger`: seconds after the world's success that the model said it was done; null when
+   * it did not within the linger (or no linger was asked for). */
+  doneAfterS: number | null;
 }
 
 export interface SimLoopOptions {
@@ -41,6 +44,12 @@ export interface SimLoopOptions {
   onTick?: (sim: Sim) => void;
   /** false: the model's words never end an episode (ClosedLoop `listen`). */
   listen?: boolean;
+  /** ClosedLoop confirmDone: control ticks in a row the model must start speaking on. */
+  confirmDone?: number;
+  /** Seconds to keep the loop running after the world judged a success, to see whether (and how
+   * soon) the model says it is done, as a robot without a referee needs it to. The verdict, and
+   * the episode's duration, stay those of the moment the world judged. Default 0. */
+  linger?: number;
   /** Called with every simulator message (sim-time stamped) and, before each simulated tick, with
    * the commands the loop sent for it: what a lockstep recorder logs at simulation time. */
   onSimMessages?: (sim: Sim, messages: readonly SimMessage[], commands: readonly SimCommand[]) => void;
@@ -72,6 +81,8 @@ export async function runSimEpisode(sim: Sim, seed: number, task: TaskName, o: S
     bus.subscribe(topics.estop).subscribe((message) => inbox.push({ type: "std_msgs/msg/Bool", message })),
   ];
   let judged = sim.reset(seed, task);
+  let verdict = null as typeof judged.status | null; // set inside the clock's advance()
+  const lingerTicks = Math.round((o.linger ?? 0) * sim.config.controlRateHz);
   o.onTick?.(sim);
   o.onSimMessages?.(sim, judged.messages, []);
   const wallStart = monotonicTime.now();
@@ -87,7 +98,9 @@ export async function runSimEpisode(sim: Sim, seed: number, task: TaskName, o: S
       o.onTick?.(sim);
       o.onSimMessages?.(sim, judged.messages, []);
       judged.messages.forEach(publish);
-      if (judged.ended) loop.stop(); // the world has judged: no more ticks
+      if (judged.ended) verdict = judged.status;
+      // The world has judged: no more ticks (after a success, once the linger has passed).
+      if (verdict && (verdict.outcome !== "success" || judged.status.tick >= verdict.tick + lingerTicks)) loop.stop();
     },
   });
   const loop = new ClosedLoop({
@@ -97,6 +110,7 @@ export async function runSimEpisode(sim: Sim, seed: number, task: TaskName, o: S
     time,
     publishTokens: Boolean(o.tap),
     ...(o.listen === false ? { listen: false } : {}),
+    ...(o.confirmDone !== undefined ? { confirmDone: o.confirmDone } : {}),
     ...(o.chunkHorizon ? { chunkHorizon: o.chunkHorizon } : {}),
   });
   if (o.tap) {
@@ -111,7 +125,8 @@ export async function runSimEpisode(sim: Sim, seed: number, task: TaskName, o: S
   const maxTicks = Math.ceil(TIMEOUT_S[task] * sim.config.controlRateHz) + 1;
   const result = await loop.runEpisode(command, { maxTicks });
   // The model may say "done" before the simulator's verdict: the world decides, at that moment.
-  const status = judged.status;
+  const status = verdict ?? judged.status;
+  const doneAfterS = verdict?.outcome === "success" && result.end === "model_done" ? judged.status.time - verdict.time : null;
   await loop.close();
   for (const s of subs) s.unsubscribe();
   await bus.close();
@@ -125,5 +140,6 @@ export async function runSimEpisode(sim: Sim, seed: number, task: TaskName, o: S
     duration_s: status.time,
     loop: result,
     droppedFrames,
+    doneAfterS,
   };
 }

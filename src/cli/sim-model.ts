@@ -28,6 +28,10 @@ export interface ModelRunOptions {
   paceRealtime?: boolean;
   /** false: run each episode to the world's verdict or the timeout, whatever the model says. */
   listen?: boolean;
+  /** Control ticks in a row the model must start speaking on before the loop listens. */
+  confirmDone?: number;
+  /** Seconds the loop runs on after a success, to see whether the model says it is done. */
+  linger?: number;
   /** Write the last episode's camera frame and top-down trace to this PNG. */
   snapshot?: string;
   /** Write every tick's command beside the scripted expert's label for the same state (JSONL). */
@@ -54,6 +58,14 @@ export interface ModelRunSummary {
   step_ms: { p50: number; p99: number };
   drop_frames: number;
   said_done: number;
+  /** Of those, before the world's verdict: the episode ended unsolved on the model's word. */
+  said_done_early: number;
+  /** Ticks on which the model started to speak but had not yet on confirm_done ticks in a row. */
+  unconfirmed_words: number;
+  confirm_done_ticks: number;
+  /** With --linger S: of the successes, how many the model called done within S s of the
+   * world's verdict, and the median delay. */
+  done_after_success?: { linger_s: number; said: number; of: number; median_s: number | null };
 }
 
 /** Wilson score interval: honest at small n and near 0 or 1, unlike the normal approximation. */
@@ -66,7 +78,7 @@ export function wilson(successes: number, n: number, z = 1.96): [number, number]
   return [Math.max(0, centre - half), Math.min(1, centre + half)];
 }
 
-export function summarise(results: SimEpisodeOutcome[], model: string, provider: string, dropFrames: number): ModelRunSummary {
+export function summarise(results: SimEpisodeOutcome[], model: string, provider: string, dropFrames: number, confirmDone = 1, linger = 0): ModelRunSummary {
   const byTask: Record<string, TaskSummary> = {};
   for (const task of [...new Set(results.map((r) => r.task))].sort()) {
     const rs = results.filter((r) => r.task === task);
@@ -89,7 +101,17 @@ export function summarise(results: SimEpisodeOutcome[], model: string, provider:
     step_ms: { p50: quantile(steps, 0.5), p99: quantile(steps, 0.99) },
     drop_frames: dropFrames,
     said_done: results.filter((r) => r.loop.end === "model_done").length,
+    said_done_early: results.filter((r) => r.outcome === "said_done_early").length,
+    unconfirmed_words: results.reduce((a, r) => a + r.loop.unconfirmedWords, 0),
+    confirm_done_ticks: confirmDone,
+    ...(linger > 0 ? { done_after_success: doneAfterSuccess(results, linger) } : {}),
   };
+}
+
+function doneAfterSuccess(results: SimEpisodeOutcome[], linger: number): NonNullable<ModelRunSummary["done_after_success"]> {
+  const delays = results.filter((r) => r.success && r.doneAfterS !== null).map((r) => r.doneAfterS!);
+  const of = results.filter((r) => r.success).length;
+  return { linger_s: linger, said: delays.length, of, median_s: delays.length ? quantile(delays, 0.5) : null };
 }
 
 export async function runModelEpisodes(o: ModelRunOptions): Promise<ModelRunSummary> {
@@ -102,6 +124,7 @@ export async function runModelEpisodes(o: ModelRunOptions): Promise<ModelRunSumm
   }
   const log = (line: string) => process.stderr.write(`sim: ${line}\n`);
   const policy = await OnnxPolicy.load({ card: o.model, provider: parseProvider(o.provider), log });
+  const confirmDone = o.confirmDone ?? policy.card.decoding?.confirm_done_ticks ?? 1;
   const { Sim } = await import("../../sim/lockstep.ts");
   const { taskOf } = await import("../../sim/episodes.ts");
   const sim = await Sim.create({ camera: o.camera, controlRateHz: policy.card.control_rate_hz });
@@ -126,6 +149,8 @@ export async function runModelEpisodes(o: ModelRunOptions): Promise<ModelRunSumm
       ...(o.tap ? { tap: o.tap } : {}),
       paceRealtime: Boolean(o.paceRealtime),
       ...(o.listen === false ? { listen: false } : {}),
+      confirmDone,
+      ...(o.linger ? { linger: o.linger } : {}),
     });
     results.push(r);
     expertTrace?.endEpisode(r.outcome);
@@ -134,7 +159,7 @@ export async function runModelEpisodes(o: ModelRunOptions): Promise<ModelRunSumm
     if (!o.quiet) {
       out(
         `episode ${i + 1}/${o.episodes}  seed ${r.seed}  ${r.task}  "${r.command}": ${r.outcome} in ${r.duration_s.toFixed(1)} s` +
-          `${r.loop.said.length ? `, said ${quoteSaid(r.loop.said)}` : ""}${holds ? `; held: ${holds}` : ""}`,
+          `${r.loop.said.length ? `, said ${quoteSaid(r.loop.said)}` : ""}${r.doneAfterS !== null ? ` ${r.doneAfterS.toFixed(1)} s after` : ""}${holds ? `; held: ${holds}` : ""}`,
       );
     }
     bar.tick(1, r.outcome);
@@ -143,7 +168,7 @@ export async function runModelEpisodes(o: ModelRunOptions): Promise<ModelRunSumm
   expertTrace?.close();
   sim.close();
   await policy.close();
-  return summarise(results, o.model, policy.provider, o.dropFrames);
+  return summarise(results, o.model, policy.provider, o.dropFrames, confirmDone, o.linger ?? 0);
 }
 
 /** What the model said, quoted and escaped, cut short: an untrained model can babble for pages. */
@@ -163,7 +188,11 @@ export function formatSummary(s: ModelRunSummary): string {
     `  task   success        rate`,
     ...rows,
     `  all    ${String(s.successes).padStart(4)}/${String(s.episodes).padEnd(4)} ${pct(s.success_rate).padStart(6)}`,
-    `mean episode ${s.mean_episode_s.toFixed(2)} s; model said done in ${s.said_done}; held ticks: ${held}`,
+    `mean episode ${s.mean_episode_s.toFixed(2)} s; model said done in ${s.said_done} (${s.said_done_early} before the world's verdict)${s.unconfirmed_words ? `; ${s.unconfirmed_words} starts not yet confirmed, confirm-done ${s.confirm_done_ticks}` : ""}; held ticks: ${held}`,
+    ...(s.done_after_success
+      ? [`model said done within ${s.done_after_success.linger_s} s of the world's success in ${s.done_after_success.said}/${s.done_after_success.of}` +
+          (s.done_after_success.median_s !== null ? ` (median ${s.done_after_success.median_s.toFixed(2)} s after)` : "")]
+      : []),
     `model step p50 ${s.step_ms.p50.toFixed(2)} ms, p99 ${s.step_ms.p99.toFixed(2)} ms`,
   ].join("\n");
 }

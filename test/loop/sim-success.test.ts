@@ -31,3 +31,29 @@ test(`the shipped model touches the named block in ≥ ${FLOOR} of ${SEEDS} lock
     sim.close();
   }
 });
+
+test("--linger runs the loop on after a success without changing the verdict, and times the model's done", { skip: existsSync(CARD) ? false : `no shipped model at ${CARD}` }, async () => {
+  const policy = await OnnxPolicy.load({ card: CARD, provider: "cpu" });
+  const sim = await Sim.create({ controlRateHz: policy.card.control_rate_hz });
+  try {
+    // The first seeds' pushes that succeed with the model's words ignored (its motion alone).
+    for (let seed = 0, checked = 0; seed < 10 && checked < 2; seed++) {
+      const plain = await runSimEpisode(sim, seed, "push", { policy, listen: false });
+      if (!plain.success) continue;
+      checked += 1;
+      const held = await runSimEpisode(sim, seed, "push", { policy, listen: false, linger: 1 });
+      assert.equal(held.outcome, "success");
+      assert.equal(held.duration_s, plain.duration_s, "the duration is the verdict's");
+      assert.equal(held.loop.ticks, plain.loop.ticks + 10, "1 s at 10 Hz more");
+      assert.equal(held.doneAfterS, null, "not listening: the model cannot say done");
+      const listened = await runSimEpisode(sim, seed, "push", { policy, confirmDone: 1, linger: 1 });
+      if (listened.success && listened.doneAfterS !== null) {
+        assert.equal(listened.loop.end, "model_done");
+        assert.ok(listened.doneAfterS >= 0 && listened.doneAfterS <= 1 + 1e-9, `done ${listened.doneAfterS} s after`);
+      }
+    }
+  } finally {
+    await policy.close();
+    sim.close();
+  }
+});

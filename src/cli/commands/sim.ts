@@ -26,12 +26,20 @@ interface SimOptions {
   foxglove?: string | true;
   record?: string;
   ignoreDone?: boolean;
+  confirmDone?: string;
+  linger?: string;
 }
 
 function intOption(value: string, name: string, min: number): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < min) throw new CliError(`sim: ${name} expects an integer ≥ ${min}, found "${value}"`);
   return n;
+}
+
+function lingerOption(value: string): number {
+  const s = Number(value);
+  if (!(s >= 0 && s <= 60)) throw new CliError(`sim: --linger expects seconds in [0, 60], found "${value}"`);
+  return s;
 }
 
 function cameraOption(value: string | false): { enabled: boolean; width?: number; height?: number } {
@@ -52,6 +60,8 @@ export function register(program: Command): void {
     .option("--foxglove [addr]", "serve the live view to Foxglove/Lichtblick at [HOST:]PORT (default 127.0.0.1:8765); episodes then run at wall-clock pace")
     .option("--record <file.mcap>", "log everything the loop sees and decides (sensors, observations, predictions, commands, holds, surprise) to MCAP")
     .option("--ignore-done", "run each episode to the simulator's verdict or the timeout, whatever the model says (scores the motion alone)")
+    .option("--confirm-done <ticks>", "listen to the model's words only once it has started speaking on this many control ticks in a row (default: the card's decoding.confirm_done_ticks, else 1)")
+    .option("--linger <seconds>", "after a success, keep the loop running this long to see whether (and how soon) the model says it is done; the verdict stays the world's")
     .option("--expert", "the scripted expert drives instead of a model (lockstep, as fast as the CPU allows)")
     .option("--episodes <n>", "episodes to run (default 1; --realtime: until Ctrl-C)")
     .option("--seed <n>", "seed of the first episode (episode i uses seed + i)", "0")
@@ -73,6 +83,11 @@ export function register(program: Command): void {
       const camera = cameraOption(opts.camera);
       // The trace compares a model's commands with the expert's: there must be a model driving in lockstep.
       if (opts.trace && (opts.realtime || opts.expert)) throw new CliError(`sim: --trace needs a model driving in lockstep, not --${opts.realtime ? "realtime" : "expert"}`);
+      // These act on the loop this command runs: a model driving in lockstep (with --realtime the
+      // loop is another process's, which takes its decoding from the card).
+      for (const [flag, given] of [["--linger", opts.linger], ["--confirm-done", opts.confirmDone]] as const) {
+        if (given !== undefined && (opts.realtime || opts.expert)) throw new CliError(`sim: ${flag} needs a model driving in lockstep, not --${opts.realtime ? "realtime" : "expert"}`);
+      }
       if (opts.realtime) return realtime(opts, seed, task, camera);
       if (opts.expert) return expert(opts, seed, task, camera);
       if (opts.snapshot && opts.episodes === undefined) return snapshotOnly(opts.snapshot, seed, task === "all" ? "reach" : task, camera);
@@ -140,6 +155,8 @@ async function modelDriven(opts: SimOptions, seed: number, task: "reach" | "push
       ...(tap ? { tap } : {}),
       paceRealtime: Boolean(view),
       ...(opts.ignoreDone ? { listen: false } : {}),
+      ...(opts.confirmDone !== undefined ? { confirmDone: intOption(opts.confirmDone, "--confirm-done", 1) } : {}),
+      ...(opts.linger !== undefined ? { linger: lingerOption(opts.linger) } : {}),
       ...(opts.snapshot ? { snapshot: opts.snapshot } : {}),
       ...(opts.trace ? { trace: opts.trace } : {}),
     });
