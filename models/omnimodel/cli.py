@@ -83,6 +83,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     g.add_argument("--fail-keep-s", type=float, default=None, metavar="S",
                    help="keep only the first S seconds (after the command prefix) of episodes whose outcome is not "
                         "'success', e.g. DAgger rollouts that stall; instead of --only-success")
+    g.add_argument("--fail-loss", default="", metavar="COLS",
+                   help="in episodes whose outcome is not 'success', train only these columns' targets (joined by +, "
+                        "e.g. text: failed DAgger rollouts teach the model not to say done, not their motion); "
+                        "instead of --only-success")
     g.add_argument("--only-heads", default="", metavar="COLS",
                    help="train only these columns' output heads (joined by +, e.g. text), every other weight "
                         "kept exactly as --init gave it: fine-tune when the model speaks without moving its actions")
@@ -124,16 +128,21 @@ def parse_phases(spec: str, columns: list[Column]) -> list[tuple[str, frozenset[
     return out
 
 
-def parse_only_heads(spec: str, columns: list[Column]) -> frozenset[str] | None:
-    """'text' or 'text+action' -> the columns whose heads train; '' -> None (every weight trains)."""
+def parse_columns(spec: str, columns: list[Column], flag: str, extra: tuple[str, ...] = ()) -> frozenset[str] | None:
+    """'text' or 'text+action' -> those columns; '' -> None (the option is off)."""
     if not spec:
         return None
-    names = [c.name for c in columns]
+    names = [c.name for c in columns] + list(extra)
     chosen = spec.split("+")
     bad = [c for c in chosen if c not in names]
     if bad:
-        raise TrainError(f"--only-heads {spec!r}: no column {', '.join(bad)} (columns: {', '.join(names)})")
+        raise TrainError(f"{flag} {spec!r}: no column {', '.join(bad)} (columns: {', '.join(names)})")
     return frozenset(chosen)
+
+
+def parse_only_heads(spec: str, columns: list[Column]) -> frozenset[str] | None:
+    """--only-heads: the columns whose heads train; None: every weight trains."""
+    return parse_columns(spec, columns, "--only-heads")
 
 
 def build_config(args: argparse.Namespace, columns: list[Column], card: dict) -> ModelConfig:

@@ -221,9 +221,13 @@ def windows_for(ep: Episode, n: int, rng: np.random.Generator | None) -> list[Wi
 class Batcher:
     """Turns windows into padded tensors for the model and the losses."""
 
-    def __init__(self, ds: Dataset, action_target: str = "next", named: int = 0):
-        """named: with k > 0, each batch also carries the named-object target of k objects (named.py)."""
+    def __init__(self, ds: Dataset, action_target: str = "next", named: int = 0, fail_loss: frozenset[str] | None = None):
+        """named: with k > 0, each batch also carries the named-object target of k objects (named.py).
+        fail_loss: in episodes that did not succeed, only these columns' targets count (the others'
+        loss mask is zero there), e.g. {"text"}: a failed DAgger rollout still teaches "not done yet"
+        while its motion teaches nothing."""
         self.named = named
+        self.fail_loss = fail_loss
         if named > 0:
             self.obj_i = next((i for i, c in enumerate(ds.columns) if c.kind == "objects"), None)
             if self.obj_i is None:
@@ -271,6 +275,10 @@ class Batcher:
             ok = ~np.isnan(cmd).any(-1) & (valid[:, :T] > 0)
             tmask[:, :, ai] = ok
             targets[cols[ai].name] = np.nan_to_num(cmd)
+        failed = [b for b, w in enumerate(windows) if self.fail_loss is not None and w.ep.outcome != "success"]
+        for i, c in enumerate(cols):
+            if failed and c.name not in self.fail_loss:
+                tmask[failed, :, i] = 0
         # An absent input cell is zeroed (ids: PAD): its content must not matter, and NaN would
         # poison matmuls, an out-of-range id the embedding.
         for i, c in enumerate(cols):
@@ -297,6 +305,8 @@ class Batcher:
             # Tokens from the command's SEP on (position >= prefix - 1): the whole command has been read.
             after = np.stack([(position[b, :T] >= max(0, w.ep.prefix - 1)) & (valid[b, :T] > 0)
                               for b, w in enumerate(windows)]).astype(np.float32)
+            if failed and "named" not in self.fail_loss:
+                nm[failed] = 0
             extra = {"named": torch.from_numpy(nt), "named_mask": torch.from_numpy(nm),
                      "named_class": torch.from_numpy(cls), "after_command": torch.from_numpy(after)}
         return {

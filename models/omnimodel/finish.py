@@ -59,7 +59,7 @@ def finish(args, argv, ds: Dataset, model: OmniModel, phases, total: int, wall: 
         training = {"data": args.data, "episodes": len(train_eps), "steps": total, "command": command,
                     "val_episodes": len(val_eps), "seed": args.seed, "phases": args.phases or f"all:{total}",
                     "action_target": args.action_target, "action_loss": args.action_loss, "named": args.named,
-                    "only_success": args.only_success, "fail_keep_s": args.fail_keep_s, "only_heads": args.only_heads or None, "wall_s": round(wall, 1), "torch": torch.__version__}
+                    "only_success": args.only_success, "fail_keep_s": args.fail_keep_s, "only_heads": args.only_heads or None, "fail_loss": args.fail_loss or None, "wall_s": round(wall, 1), "torch": torch.__version__}
         write_export(cpu, out, ds.card, name, training=training, metrics=metrics,
                      description=f"omnitoken transformer trained by models/train.py on {args.data}", seed=args.seed)
         onnx_bytes = os.path.getsize(os.path.join(out, "model.onnx"))

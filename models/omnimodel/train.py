@@ -19,7 +19,7 @@ import torch
 import torch.distributed as dist
 
 from . import checkpoint as ckpt
-from .cli import TrainError, pairs, build_config, parse_args, parse_only_heads, parse_phases
+from .cli import TrainError, pairs, build_config, parse_args, parse_columns, parse_only_heads, parse_phases
 from .config import ModelConfig
 from .data import Batcher, Dataset, Sampler, fail_keep_tokens, select_episodes, to_device, val_windows
 from .finish import finish
@@ -192,7 +192,10 @@ class Run:
         keep = fail_keep_tokens(args.fail_keep_s, ds.card)
         self.train_eps = select_episodes(ds.split("train"), args.only_success, keep)
         self.val_eps = select_episodes(ds.split("val"), args.only_success, keep)
-        self.batcher = Batcher(ds, args.action_target, args.named)
+        fail_loss = parse_columns(args.fail_loss, cols, "--fail-loss", ("named",))
+        if fail_loss is not None and (args.only_success or args.fail_keep_s is not None):
+            raise TrainError("--fail-loss with --only-success or --fail-keep-s: choose one way to treat failed episodes")
+        self.batcher = Batcher(ds, args.action_target, args.named, fail_loss)
         self.action_scale = None
         if args.action_loss == "step":
             rms = ds.action_step_rms(self.train_eps, args.action_target)

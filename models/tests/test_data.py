@@ -163,6 +163,20 @@ class Targets(unittest.TestCase):
         np.testing.assert_array_equal(b["tmask"][0, :, ai].numpy(), ok.astype(np.float32))
         np.testing.assert_allclose(b["targets"]["action"][0][ok].numpy(), cmd[:-1][ok])
 
+    def test_fail_loss_keeps_only_those_columns_in_failed_episodes(self):
+        from dataclasses import replace
+        failed = replace(self.ep, outcome="timeout")
+        whole = [Window(failed, [(0, failed.length)], -1), Window(self.ep, [(0, self.ep.length)], -1)]
+        plain = Batcher(self.ds, "command")(whole)
+        b = Batcher(self.ds, "command", fail_loss=frozenset({"text"}))(whole)
+        ti = [c.name for c in self.ds.columns].index("text")
+        np.testing.assert_array_equal(b["tmask"][0, :, ti].numpy(), plain["tmask"][0, :, ti].numpy())
+        self.assertGreater(float(b["tmask"][0, :, ti].sum()), 0)
+        others = [i for i in range(len(self.ds.columns)) if i != ti]
+        self.assertGreater(float(plain["tmask"][0][:, others].sum()), 0)
+        self.assertEqual(float(b["tmask"][0][:, others].sum()), 0)
+        np.testing.assert_array_equal(b["tmask"][1].numpy(), plain["tmask"][1].numpy())  # the success is untouched
+
 
 if __name__ == "__main__":
     unittest.main()
