@@ -17,6 +17,10 @@ export interface TraceTick {
   joints: number[];
   /** The loop's joint position command for this state; null when it sent none (held). */
   command: number[] | null;
+  /** 1 − p(PAD) of the model's text head at this tick's last step (OnnxPolicy.speakProbability):
+   * how sure it was that it had something to say, e.g. "done". With the words listened to, a tick
+   * on which the model spoke reports its last word's step. null when the policy cannot tell. */
+  speak: number | null;
   expert: { command: number[]; phase: ExpertPhase };
   tip: [number, number, number];
   block: [number, number, number];
@@ -34,12 +38,15 @@ const round = (v: number) => Math.round(v * 1e5) / 1e5; // 10 µm / 10 µrad: th
 export class ExpertTrace {
   readonly #fd: number;
   #expert: ScriptedExpert | null = null;
-  #pending: Omit<TraceTick, "command"> | null = null;
+  #pending: Omit<TraceTick, "command" | "speak"> | null = null;
   #ticks = 0;
   #episode: { seed: number; task: string } | null = null;
 
-  constructor(path: string) {
+  readonly #speak: () => number | null;
+
+  constructor(path: string, speak: () => number | null = () => null) {
     this.#fd = openSync(path, "w");
+    this.#speak = speak;
   }
 
   /** Hooks for runSimEpisode: the state after each reset/step, and the commands sent for it. */
@@ -67,7 +74,8 @@ export class ExpertTrace {
     if (!this.#pending) return;
     const forward = commands.findLast((c) => c.type === "std_msgs/msg/Float64MultiArray");
     const command = forward ? Array.from((forward.message as { data: ArrayLike<number> }).data, round) : null;
-    this.#write({ ...this.#pending, command });
+    const speak = this.#speak();
+    this.#write({ ...this.#pending, command, speak: speak === null ? null : round(speak) });
     this.#episode = { seed: this.#pending.seed, task: this.#pending.task };
     this.#pending = null;
   };

@@ -132,7 +132,7 @@ export async function runModelEpisodes(o: ModelRunOptions): Promise<ModelRunSumm
   const bar = progress({ label: "sim", total: o.episodes, unit: "episodes", quiet: o.quiet || o.episodes < 5 });
   const results: SimEpisodeOutcome[] = [];
   const { traceTick, writeSnapshot } = await import("../../sim/snapshot.ts");
-  const expertTrace = o.trace ? new ExpertTrace(o.trace) : null;
+  const expertTrace = o.trace ? new ExpertTrace(o.trace, () => policy.speakProbability()) : null;
   for (let i = 0; i < o.episodes; i++) {
     const trace = { tip: [], block: [] };
     const last = i === o.episodes - 1 && o.snapshot;

@@ -4,7 +4,7 @@
 // up at load so the first control tick is not slow.
 import ort from "onnxruntime-node";
 import { dirname, resolve } from "node:path";
-import { loadCard } from "../omnitoken/card.ts";
+import { loadCard, outputName } from "../omnitoken/card.ts";
 import type { ModelCard } from "../omnitoken/card-types.ts";
 import { Packer, packWindow, unpackOutputs, type Feeds, type Tensor } from "../omnitoken/pack.ts";
 import { absentToken, textToken } from "../omnitoken/token.ts";
@@ -47,6 +47,8 @@ export class OnnxPolicy implements Policy {
   private readonly cache: KvCache;
   private readonly packer: Packer;
   private readonly outputNames: string[];
+  /** The text head's logits at the last token of the last run (for speakProbability). */
+  private lastText: { logits: Float32Array; offset: number } | null = null;
   private prefixCache = true;
   private held: HeldPrefix | undefined;
   private hits = 0;
@@ -142,6 +144,21 @@ export class OnnxPolicy implements Policy {
     await this.session.release();
   }
 
+  /** 1 − p(PAD) under the text head at the last token of the last run: how sure the model was
+   * that it had something to say (the loop speaks when a word beats PAD). null before any run or
+   * without a text output. For traces and evaluations; the loop does not use it. */
+  speakProbability(): number | null {
+    if (!this.lastText) return null;
+    const { logits, offset } = this.lastText;
+    const V = this.card.tokenizer.vocab_size;
+    let max = -Infinity;
+    for (let i = 0; i < V; i++) max = Math.max(max, logits[offset + i]!);
+    if (!Number.isFinite(max)) return null;
+    let sum = 0;
+    for (let i = 0; i < V; i++) sum += Math.exp(logits[offset + i]! - max);
+    return 1 - Math.exp(logits[offset + this.card.tokenizer.special.PAD]! - max) / sum;
+  }
+
   /** Runs `feeds` (T tokens) with the cache; returns the T predicted tokens. */
   private async run(feeds: Feeds, tokens: readonly Omnitoken[]): Promise<Omnitoken[]> {
     return this.unpack(await this.runHost(feeds, tokens.length), tokens);
@@ -157,6 +174,8 @@ export class OnnxPolicy implements Policy {
       const t = outputs[name] as ort.Tensor;
       host[name] = { type: "float32", data: (await t.getData()) as Float32Array, dims: [...t.dims] };
     }
+    const text = host[outputName({ kind: "text" })];
+    this.lastText = text ? { logits: text.data as Float32Array, offset: (T - 1) * this.card.tokenizer.vocab_size } : null;
     return host;
   }
 

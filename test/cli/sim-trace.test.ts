@@ -34,6 +34,7 @@ test("sim --trace writes each tick's command beside the expert's label for the s
         assert.equal(t.expert.command.length, 3);
         assert.ok(t.command === null || t.command.length === 3);
         assert.ok(t.zone !== null, "a push episode has a target zone");
+        assert.ok(typeof t.speak === "number" && t.speak >= 0 && t.speak <= 1, `speak ${t.speak}: a probability`);
       }
     }
     // The first label is what a fresh expert commands from the episode's start state.
