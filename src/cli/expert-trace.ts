@@ -30,7 +30,8 @@ export interface TraceTick {
 export interface TraceEnd {
   seed: number;
   task: string;
-  end: { outcome: string; ticks: number };
+  /** time: episode time (s) of the world's verdict (or the end); with --linger, ticks run past it. */
+  end: { outcome: string; ticks: number; time: number };
 }
 
 const round = (v: number) => Math.round(v * 1e5) / 1e5; // 10 µm / 10 µrad: the trace is for reading
@@ -80,8 +81,8 @@ export class ExpertTrace {
     this.#pending = null;
   };
 
-  endEpisode(outcome: string): void {
-    if (this.#episode) this.#write({ ...this.#episode, end: { outcome, ticks: this.#ticks } });
+  endEpisode(outcome: string, time: number): void {
+    if (this.#episode) this.#write({ ...this.#episode, end: { outcome, ticks: this.#ticks, time: round(time) } });
     this.#pending = null;
     this.#episode = null;
     this.#expert = null;

@@ -153,7 +153,7 @@ export async function runModelEpisodes(o: ModelRunOptions): Promise<ModelRunSumm
       ...(o.linger ? { linger: o.linger } : {}),
     });
     results.push(r);
-    expertTrace?.endEpisode(r.outcome);
+    expertTrace?.endEpisode(r.outcome, r.duration_s);
     if (last) writeSnapshot(o.snapshot!, sim, trace);
     const holds = Object.entries(r.loop.holds).map(([k, v]) => `${k} ${v}`).join(", ");
     if (!o.quiet) {

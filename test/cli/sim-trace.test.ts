@@ -28,6 +28,7 @@ test("sim --trace writes each tick's command beside the expert's label for the s
     for (const e of ends) {
       const ticks = lines.filter((l): l is TraceTick => !("end" in l) && l.seed === e.seed);
       assert.ok(ticks.length > 0 && ticks.length <= e.end.ticks, `seed ${e.seed}: ${ticks.length} tick lines, ${e.end.ticks} ticks`);
+      assert.ok(e.end.time > 0 && e.end.time >= ticks.at(-1)!.t, `seed ${e.seed}: ends at ${e.end.time} s, after its last traced state`);
       assert.deepEqual(ticks.map((t) => t.tick), ticks.map((_, i) => i), `seed ${e.seed}: ticks numbered from 0 without gaps`);
       for (const t of ticks) {
         assert.equal(t.joints.length, 3);
