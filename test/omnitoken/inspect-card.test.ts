@@ -20,6 +20,13 @@ describe("omniloop inspect CARD.json", () => {
     assert.match(out, /^tokenizer {4}byte, vocab 260 \(PAD 256, BOS 257, EOS 258, SEP 259\)$/m);
   });
 
+  it("prints the shipped card's decoding rule and every training field with a space after its name", () => {
+    const r = omniloop("inspect", "models/reference/card.json");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^decoding {5}listens once the model starts speaking on 2 ticks in a row$/m);
+    assert.match(r.stdout, /^ {2}val_episodes {2}\d+$/m);
+  });
+
   it("prints the validated card with --json", () => {
     const r = omniloop("inspect", "--json", "test/fixtures/cards/valid-twist-2d.json");
     assert.equal(r.status, 0, r.stderr);

@@ -69,6 +69,7 @@ export function formatCard(card: ModelCard, path: string): string {
     ["context", `${card.context_length} tokens`],
     ["control rate", `${card.control_rate_hz} Hz`],
     ["kv cache", `${kv.layers} layers × ${kv.heads} heads × ${kv.head_dim} head_dim, ${kv.dtype} (${bytes(perToken)} per token, ${bytes(perToken * card.context_length)} at full context)`],
+    ...(card.decoding?.confirm_done_ticks ? [["decoding", `listens once the model starts speaking on ${card.decoding.confirm_done_ticks} ticks in a row`]] : []),
     ["tokenizer", `${card.tokenizer.kind}, vocab ${card.tokenizer.vocab_size} (PAD ${sp.PAD}, BOS ${sp.BOS}, EOS ${sp.EOS}, SEP ${sp.SEP})`],
   ];
   const out = [head.map(([k, v]) => `${k!.padEnd(13)}${v}`).join("\n")];
@@ -99,7 +100,9 @@ export function formatCard(card: ModelCard, path: string): string {
   }
   if (card.training) {
     out.push(`\ntraining`);
-    out.push(Object.entries(card.training).map(([k, v]) => `  ${k.padEnd(11)}${typeof v === "string" ? v : JSON.stringify(v)}`).join("\n"));
+    const entries = Object.entries(card.training);
+    const w = Math.max(11, ...entries.map(([k]) => k.length + 1)); // a long key still gets a space
+    out.push(entries.map(([k, v]) => `  ${k.padEnd(w)}${typeof v === "string" ? v : JSON.stringify(v)}`).join("\n"));
   }
   const metrics = Object.entries(card.metrics ?? {});
   out.push(metrics.length ? `\nmetrics\n${table([["metric", "value"], ...metrics.map(([k, v]) => [k, String(v)])])}` : `\nmetrics      none recorded`);
