@@ -51,11 +51,12 @@ export interface ScanOptions {
   prefetch?: boolean;
 }
 
-/** Chunks unpacked ahead at most, and their records' bytes at most. 16 MiB is four 4 MiB camera
- * chunks: with 8 MiB, one of two workers sat idle about a quarter of a noisy-camera replay (a
- * profile), waiting for the main thread to take the head chunk before it got the next. */
+/** Chunks unpacked ahead at most, and their records' bytes at most. 16 MiB kept both workers busier
+ * on noisy camera chunks, but measured side by side on an idle machine (three rounds each) it
+ * replayed rendered-camera logs at 37–52× against 57–86× with 8 MiB, and noisy ones at 44–78×
+ * against 36–42×: the rendered loss was the larger and the steadier, so 8 MiB stays. */
 const AHEAD_CHUNKS = 8;
-const AHEAD_BYTES = 16 * 1024 * 1024;
+const AHEAD_BYTES = 8 * 1024 * 1024;
 /** Messages at least this large come from the worker in a buffer of their own (copied there, off
  * the main thread); smaller ones are copied here. Either way a message owns its bytes. */
 const PART_MIN_BYTES = 64 * 1024;
