@@ -140,10 +140,6 @@ def parse_columns(spec: str, columns: list[Column], flag: str, extra: tuple[str,
     return frozenset(chosen)
 
 
-def parse_only_heads(spec: str, columns: list[Column]) -> frozenset[str] | None:
-    """--only-heads: the columns whose heads train; None: every weight trains."""
-    return parse_columns(spec, columns, "--only-heads")
-
 
 def build_config(args: argparse.Namespace, columns: list[Column], card: dict) -> ModelConfig:
     context = args.context or int(card.get("context_length") or 256)

@@ -19,7 +19,7 @@ import torch
 import torch.distributed as dist
 
 from . import checkpoint as ckpt
-from .cli import TrainError, pairs, build_config, parse_args, parse_columns, parse_only_heads, parse_phases
+from .cli import TrainError, pairs, build_config, parse_args, parse_columns, parse_phases
 from .config import ModelConfig
 from .data import Batcher, Dataset, Sampler, fail_keep_tokens, select_episodes, to_device, val_windows
 from .finish import finish
@@ -175,7 +175,7 @@ class Run:
         if state is not None or init is not None:
             self.model.load_state_dict((state or init)["model"])
         self.model.to(self.device).train()
-        self.only_heads = parse_only_heads(args.only_heads, cols)
+        self.only_heads = parse_columns(args.only_heads, cols, "--only-heads")
         if self.only_heads is not None:
             if init is None and state is None:
                 raise TrainError(f"--only-heads {args.only_heads}: the rest of the model would stay random; give --init")

@@ -7,6 +7,7 @@ import { CliError } from "./errors.ts";
 import { progress } from "./progress.ts";
 import { runSimEpisode, type SimEpisodeOutcome } from "./sim-loop.ts";
 import { ExpertTrace } from "./expert-trace.ts";
+import { confirmDoneTicks } from "../loop/closed-loop.ts";
 import { OnnxPolicy } from "../policy/onnx-policy.ts";
 import { parseProvider } from "../policy/providers.ts";
 import type { Bus } from "../bus/types.ts";
@@ -124,7 +125,7 @@ export async function runModelEpisodes(o: ModelRunOptions): Promise<ModelRunSumm
   }
   const log = (line: string) => process.stderr.write(`sim: ${line}\n`);
   const policy = await OnnxPolicy.load({ card: o.model, provider: parseProvider(o.provider), log });
-  const confirmDone = o.confirmDone ?? policy.card.decoding?.confirm_done_ticks ?? 1;
+  const confirmDone = confirmDoneTicks(policy.card, o.confirmDone);
   const { Sim } = await import("../../sim/lockstep.ts");
   const { taskOf } = await import("../../sim/episodes.ts");
   const sim = await Sim.create({ camera: o.camera, controlRateHz: policy.card.control_rate_hz });

@@ -52,6 +52,13 @@ export interface LoopOptions {
   confirmDone?: number;
 }
 
+/** The loop's confirmDone: `override`, else the card's decoding.confirm_done_ticks, else 1. */
+export function confirmDoneTicks(card: ModelCard, override?: number): number {
+  const k = override ?? card.decoding?.confirm_done_ticks ?? 1;
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`confirmDone: expected a whole number of ticks >= 1, got ${k}`);
+  return k;
+}
+
 export type EpisodeEnd = "model_done" | "timeout" | "stopped";
 
 export interface EpisodeResult {
@@ -117,10 +124,7 @@ export class ClosedLoop {
     this.tokenizer = new ByteTokenizer(this.card.tokenizer);
     this.chunker = options.chunkHorizon ? new Chunker(options.policy, options.chunkHorizon) : null;
     this.columns = this.card.columns.filter((c) => c.kind !== "text").map((c) => c.name);
-    this.confirmDone = options.confirmDone ?? this.card.decoding?.confirm_done_ticks ?? 1;
-    if (!Number.isInteger(this.confirmDone) || this.confirmDone < 1) {
-      throw new RangeError(`confirmDone: expected a whole number of ticks >= 1, got ${this.confirmDone}`);
-    }
+    this.confirmDone = confirmDoneTicks(this.card, options.confirmDone);
     const now = () => options.time.now();
     const t = this.topics;
     this.subs.push(
